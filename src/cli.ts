@@ -1,0 +1,216 @@
+// The `venom` CLI: a thin layer over createVenom(); human output by default, --json for scripts.
+import { Command, CommanderError } from "commander";
+import { readConfig, type VenomConfig } from "./config/env.js";
+import type { IntegrationStatus } from "./dashboard/integrations.js";
+import { ConfigError, errorMessage } from "./errors.js";
+import type { PollReport } from "./intake/poller.js";
+import { createLogger, createMasker } from "./log.js";
+import { toRecord, type JobRecord } from "./queue/types.js";
+import { createVenom, type Venom, type VenomOptions } from "./venom.js";
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+const defaultIo: CliIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+/** Extra wiring for the commands (the pipeline handler, set by later layers and tests). */
+export type VenomFactory = (config: VenomConfig, options: Omit<VenomOptions, "config">) => Promise<Venom>;
+
+export async function runCli(argv: string[], io: CliIo = defaultIo, factory: VenomFactory = defaultFactory): Promise<number> {
+  const program = new Command();
+  let exitCode = 0;
+  program
+    .name("venom")
+    .description("Venom Integrator: turns GitHub issues into pull requests")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+
+  const config = () => readConfig(io.env, io.cwd);
+
+  program
+    .command("serve")
+    .description("run the webhook server, the worker and (when enabled) the poller")
+    .action(async () => {
+      const loaded = config();
+      if (loaded.github.mode === "none") {
+        await runSetupMode(loaded);
+        exitCode = await waitForSignal();
+        return;
+      }
+      const venom = await factory(loaded, {});
+      const port = await venom.listen();
+      await venom.startBackground();
+      const proxy = await startWebhookProxy(loaded, port, venom);
+      exitCode = await waitForSignal();
+      await proxy?.stop();
+      await venom.stop();
+    });
+
+  program
+    .command("worker")
+    .description("run only the job worker (scale-out: several workers share one queue)")
+    .action(async () => {
+      const venom = await factory(config(), {});
+      await venom.startBackground({ worker: true, poller: false });
+      venom.log.info("Worker started; waiting for jobs");
+      exitCode = await waitForSignal();
+      await venom.stop();
+    });
+
+  program
+    .command("poll")
+    .description("poll GitHub for triggered issues (the fallback when webhooks cannot reach this machine)")
+    .option("--once", "run one poll cycle and exit")
+    .option("--json", "print JSON")
+    .action(async (options: { once?: boolean; json?: boolean }) => {
+      const loaded = config();
+      if (loaded.github.mode === "none") throw new ConfigError("GitHub not configured: set GITHUB_TOKEN and GITHUB_REPO_NAME, or APP_ID and PRIVATE_KEY.");
+      const venom = await factory(loaded, {});
+      try {
+        if (options.once) {
+          await venom.startBackground({ worker: false, poller: false });
+          const report = await venom.poller.pollOnce();
+          io.out(options.json ? JSON.stringify(report) : formatPollReport(report));
+          return;
+        }
+        await venom.startBackground({ worker: false, poller: false });
+        venom.poller.start(loaded.polling.intervalMinutes * 60_000);
+        exitCode = await waitForSignal();
+      } finally {
+        await venom.stop();
+      }
+    });
+
+  program
+    .command("doctor")
+    .description("check every integration: configured, connected, detail (secrets masked)")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }) => {
+      const loaded = config();
+      const venom = await factory(loaded, {});
+      try {
+        const statuses = await venom.checkConnections();
+        const mask = createMasker(loaded.secrets);
+        const masked = statuses.map((status) => ({ ...status, detail: mask(status.detail) }));
+        io.out(options.json ? JSON.stringify({ integrations: masked }) : formatStatuses(masked));
+        if (masked.some((status) => status.configured && status.connected === false)) exitCode = 1;
+      } finally {
+        await venom.stop();
+      }
+    });
+
+  program
+    .command("jobs")
+    .description("list jobs, newest first")
+    .option("--json", "print JSON (the job record of DESIGN.md)")
+    .option("--state <state>", "only jobs in this state")
+    .option("--limit <n>", "how many", "50")
+    .action(async (options: { json?: boolean; state?: string; limit: string }) => {
+      const venom = await factory(config(), {});
+      try {
+        const states = ["queued", "running", "succeeded", "failed", "cancelled"];
+        if (options.state && !states.includes(options.state)) {
+          throw new ConfigError(`--state must be one of ${states.join(", ")}.`);
+        }
+        const jobs = await venom.queue.list({
+          limit: Number(options.limit) || 50,
+          ...(options.state ? { state: options.state as JobRecord["state"] } : {}),
+        });
+        const records = jobs.map(toRecord);
+        io.out(options.json ? JSON.stringify(records) : formatJobs(records));
+      } finally {
+        await venom.stop();
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    io.err(`venom: ${createMasker(safeSecrets(io))(errorMessage(error))}`);
+    return error instanceof ConfigError ? 2 : 1;
+  }
+}
+
+async function defaultFactory(config: VenomConfig, options: Omit<VenomOptions, "config">): Promise<Venom> {
+  return createVenom({ ...options, config });
+}
+
+function safeSecrets(io: CliIo): string[] {
+  try {
+    return readConfig(io.env, io.cwd).secrets;
+  } catch {
+    return [];
+  }
+}
+
+function waitForSignal(): Promise<number> {
+  return new Promise((resolve) => {
+    const done = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve(signal === "SIGINT" ? 130 : 0);
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+  });
+}
+
+/** No App and no token: serve Probot's setup page, which registers the App from app.yml and writes .env. */
+async function runSetupMode(config: VenomConfig): Promise<void> {
+  const { run } = await import("probot");
+  const log = await createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
+  log.info("No GitHub App or token configured: open the setup page to register the App (manifest from app.yml)");
+  await run(() => undefined, { env: { ...process.env, PORT: String(config.server.port) }, log });
+}
+
+async function startWebhookProxy(config: VenomConfig, port: number, venom: Venom): Promise<{ stop(): Promise<void> } | undefined> {
+  const source = config.server.webhookProxyUrl;
+  if (!source) return undefined;
+  const { SmeeClient } = await import("smee-client");
+  const target = `http://127.0.0.1:${port}${config.server.webhookPath}`;
+  const log = venom.log.child({ name: "smee" });
+  const client = new SmeeClient({
+    source,
+    target,
+    logger: { info: (...args: unknown[]) => log.info(args.map(String).join(" ")), error: (...args: unknown[]) => log.error(args.map(String).join(" ")) },
+  });
+  await client.start();
+  log.info(`Forwarding webhooks from the smee channel to ${target}`);
+  return client;
+}
+
+export function formatStatuses(statuses: IntegrationStatus[]): string {
+  const width = Math.max(...statuses.map((status) => status.name.length));
+  return statuses
+    .map((status) => {
+      const mark = !status.configured ? "-" : status.connected === false ? "✗" : "✓";
+      const state = !status.configured ? "not configured" : status.connected === undefined ? "configured" : status.connected ? "connected" : "not connected";
+      return `${mark} ${status.name.padEnd(width)}  ${state.padEnd(14)}  ${status.detail}`;
+    })
+    .join("\n");
+}
+
+export function formatJobs(jobs: JobRecord[]): string {
+  if (jobs.length === 0) return "No jobs yet. Label an issue with the trigger label to start one.";
+  return jobs
+    .map((job) => {
+      const tail = job.prUrl ?? job.error ?? job.step;
+      return `${job.id}  ${job.repo}#${job.issue}  ${job.state.padEnd(9)}  ${job.trigger.padEnd(7)}  attempts ${job.attempts}  ${tail}`;
+    })
+    .join("\n");
+}
+
+export function formatPollReport(report: PollReport): string {
+  return `Polled ${report.repos} repo(s) with ${report.requests} request(s) (${report.notModified} unchanged, free of rate limit); ${report.issuesSeen} triggered issue(s), ${report.enqueued} new job(s).`;
+}

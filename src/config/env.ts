@@ -1,0 +1,279 @@
+// Parses process.env once into a typed, validated VenomConfig; a bad value is one ConfigError line.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { getPrivateKey } from "@probot/get-private-key";
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+
+export type Env = Record<string, string | undefined>;
+export type GitHubMode = "app" | "token" | "none";
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export interface GitHubConfig {
+  mode: GitHubMode;
+  appId?: number;
+  privateKey?: string;
+  webhookSecret?: string;
+  token?: string;
+  /** `owner/name` from GITHUB_REPO_NAME (token mode, skills, poller). */
+  repo?: string;
+  /** REST base URL: https://api.github.com or <protocol>://<GHE_HOST>/api/v3. */
+  apiBaseUrl: string;
+  /** Web/git base URL: https://github.com or <protocol>://<GHE_HOST>. */
+  webBaseUrl: string;
+  enterprise: boolean;
+}
+
+export interface CalendarConfig {
+  enabled: boolean;
+  credentialsPath: string;
+  tokenPath: string;
+  calendarId: string;
+  calendarName: string;
+}
+
+export interface VenomConfig {
+  github: GitHubConfig;
+  server: { port: number; host?: string; webhookPath: string; webhookProxyUrl?: string };
+  log: { level: LogLevel; format: "json" | "pretty" };
+  llm: { apiKey?: string; baseUrl?: string; model: string };
+  triggerLabel: string;
+  dataDir: string;
+  redisUrl?: string;
+  workers: number;
+  dashboardToken?: string;
+  polling: { enabled: boolean; intervalMinutes: number };
+  integrations: {
+    hfToken?: string;
+    hfEndpoint?: string;
+    discordWebhookUrl?: string;
+    slackWebhookUrl?: string;
+    teamsWebhookUrl?: string;
+    tavilyApiKey?: string;
+    tavilyBaseUrl?: string;
+    ddgUrl?: string;
+    calendar: CalendarConfig;
+  };
+  /** Every secret value from the environment, for the log masker. */
+  secrets: string[];
+}
+
+const optionalString = z
+  .string()
+  .transform((value) => value.trim())
+  .optional()
+  .transform((value) => (value === undefined || value === "" ? undefined : value));
+
+const url = (what: string) =>
+  optionalString.refine((value) => value === undefined || isUrl(value), {
+    message: `must be an absolute http(s) URL (${what})`,
+  });
+
+const bool = (fallback: boolean) =>
+  optionalString.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const normalized = value.toLowerCase();
+    if (["true", "1", "yes", "on"].includes(normalized)) return true;
+    if (["false", "0", "no", "off"].includes(normalized)) return false;
+    ctx.addIssue({ code: "custom", message: `must be true or false, got "${value}"` });
+    return z.NEVER;
+  });
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  optionalString.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${value}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const schema = z.object({
+  APP_ID: optionalString.refine((value) => value === undefined || /^\d+$/.test(value), {
+    message: "must be the numeric App ID from the GitHub App's settings page",
+  }),
+  PRIVATE_KEY: optionalString,
+  PRIVATE_KEY_PATH: optionalString,
+  WEBHOOK_SECRET: optionalString,
+  WEBHOOK_PROXY_URL: url("a smee.io channel, e.g. https://smee.io/abc123"),
+  WEBHOOK_PATH: optionalString,
+  PORT: int(3000, 0, 65535),
+  HOST: optionalString,
+  LOG_LEVEL: optionalString.pipe(
+    z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
+  ),
+  LOG_FORMAT: optionalString.pipe(z.enum(["json", "pretty"]).optional()),
+  GHE_HOST: optionalString.refine((value) => value === undefined || /^[A-Za-z0-9.-]+(:\d+)?$/.test(value), {
+    message: "must be a host name (and optional port) without protocol, e.g. github.example.com",
+  }),
+  GHE_PROTOCOL: optionalString.pipe(z.enum(["http", "https"]).optional()),
+  GITHUB_TOKEN: optionalString,
+  GITHUB_REPO_NAME: optionalString.refine((value) => value === undefined || /^[\w.-]+\/[\w.-]+$/.test(value), {
+    message: 'must have the form "owner/repository"',
+  }),
+  HF_TOKEN: optionalString,
+  HF_ENDPOINT: url("Hugging Face endpoint"),
+  DISCORD_WEBHOOK_URL: url("Discord webhook"),
+  SLACK_WEBHOOK_URL: url("Slack webhook"),
+  TEAMS_WEBHOOK_URL: url("Teams incoming webhook"),
+  TAVILY_API_KEY: optionalString,
+  TAVILY_BASE_URL: url("Tavily API base"),
+  VENOM_DDG_URL: url("DuckDuckGo HTML endpoint"),
+  ENABLE_GOOGLE_CALENDAR: bool(false),
+  GOOGLE_CALENDAR_CREDENTIALS_PATH: optionalString,
+  GOOGLE_CALENDAR_TOKEN_PATH: optionalString,
+  VENOM_CALENDAR_ID: optionalString,
+  VENOM_CALENDAR_NAME: optionalString,
+  ENABLE_ISSUE_POLLING: bool(false),
+  ISSUE_POLLING_INTERVAL_MINUTES: int(5, 1, 24 * 60),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url("OpenAI-compatible API base, e.g. http://localhost:11434/v1"),
+  VENOM_MODEL: optionalString,
+  VENOM_TRIGGER_LABEL: optionalString.refine((value) => value === undefined || value.length <= 50, {
+    message: "must be a GitHub label name of at most 50 characters",
+  }),
+  VENOM_DATA_DIR: optionalString,
+  REDIS_URL: optionalString.refine((value) => value === undefined || /^rediss?:\/\//.test(value), {
+    message: "must be a redis:// or rediss:// URL",
+  }),
+  VENOM_WORKERS: int(1, 1, 64),
+  VENOM_DASHBOARD_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
+    message: "must be at least 16 characters (generate one with: openssl rand -hex 24)",
+  }),
+});
+
+/** Pure: environment in, config out. Throws ConfigError naming the first bad variable. */
+export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    const raw = env[variable];
+    const detail =
+      issue?.code === "invalid_value" ? `must be one of ${issue.values.join(", ")}, got "${raw ?? ""}"` : issue?.message;
+    throw new ConfigError(`${variable} ${detail}; fix it in .env (see .env.example).`);
+  }
+  const e = result.data;
+
+  const privateKey = readPrivateKey(e.PRIVATE_KEY, e.PRIVATE_KEY_PATH, cwd);
+  if (e.APP_ID && !privateKey) {
+    throw new ConfigError("PRIVATE_KEY is missing while APP_ID is set; set PRIVATE_KEY or PRIVATE_KEY_PATH to the App's .pem key.");
+  }
+  if (privateKey && !e.APP_ID) {
+    throw new ConfigError("APP_ID is missing while a private key is set; copy the App ID from the GitHub App's settings page.");
+  }
+  if (e.GITHUB_TOKEN && !e.GITHUB_REPO_NAME && !e.APP_ID) {
+    throw new ConfigError('GITHUB_REPO_NAME is missing while GITHUB_TOKEN is set; set it to "owner/repository".');
+  }
+  const mode: GitHubMode = e.APP_ID && privateKey ? "app" : e.GITHUB_TOKEN ? "token" : "none";
+
+  const protocol = e.GHE_PROTOCOL ?? "https";
+  const enterprise = e.GHE_HOST !== undefined;
+  const apiBaseUrl = enterprise ? `${protocol}://${e.GHE_HOST}/api/v3` : "https://api.github.com";
+  const webBaseUrl = enterprise ? `${protocol}://${e.GHE_HOST}` : "https://github.com";
+
+  const dataDir = path.resolve(cwd, e.VENOM_DATA_DIR ?? "./data");
+  const secrets = [
+    privateKey,
+    e.WEBHOOK_SECRET,
+    e.GITHUB_TOKEN,
+    e.HF_TOKEN,
+    e.DISCORD_WEBHOOK_URL,
+    e.SLACK_WEBHOOK_URL,
+    e.TEAMS_WEBHOOK_URL,
+    e.TAVILY_API_KEY,
+    e.OPENAI_API_KEY,
+    e.VENOM_DASHBOARD_TOKEN,
+    passwordOf(e.REDIS_URL),
+    passwordOf(e.WEBHOOK_PROXY_URL) ?? e.WEBHOOK_PROXY_URL,
+  ].filter((value): value is string => typeof value === "string" && value.length > 0);
+
+  return {
+    github: {
+      mode,
+      ...(e.APP_ID ? { appId: Number(e.APP_ID) } : {}),
+      ...(privateKey ? { privateKey } : {}),
+      ...(e.WEBHOOK_SECRET ? { webhookSecret: e.WEBHOOK_SECRET } : {}),
+      ...(e.GITHUB_TOKEN ? { token: e.GITHUB_TOKEN } : {}),
+      ...(e.GITHUB_REPO_NAME ? { repo: e.GITHUB_REPO_NAME } : {}),
+      apiBaseUrl,
+      webBaseUrl,
+      enterprise,
+    },
+    server: {
+      port: e.PORT,
+      ...(e.HOST ? { host: e.HOST } : {}),
+      webhookPath: e.WEBHOOK_PATH ?? "/api/github/webhooks",
+      ...(e.WEBHOOK_PROXY_URL ? { webhookProxyUrl: e.WEBHOOK_PROXY_URL } : {}),
+    },
+    log: { level: e.LOG_LEVEL ?? "info", format: e.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json") },
+    llm: {
+      ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}),
+      ...(e.OPENAI_BASE_URL ? { baseUrl: e.OPENAI_BASE_URL } : {}),
+      model: e.VENOM_MODEL ?? "gpt-4o-mini",
+    },
+    triggerLabel: e.VENOM_TRIGGER_LABEL ?? "venom",
+    dataDir,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    workers: e.VENOM_WORKERS,
+    ...(e.VENOM_DASHBOARD_TOKEN ? { dashboardToken: e.VENOM_DASHBOARD_TOKEN } : {}),
+    polling: { enabled: e.ENABLE_ISSUE_POLLING, intervalMinutes: e.ISSUE_POLLING_INTERVAL_MINUTES },
+    integrations: {
+      ...(e.HF_TOKEN ? { hfToken: e.HF_TOKEN } : {}),
+      ...(e.HF_ENDPOINT ? { hfEndpoint: e.HF_ENDPOINT } : {}),
+      ...(e.DISCORD_WEBHOOK_URL ? { discordWebhookUrl: e.DISCORD_WEBHOOK_URL } : {}),
+      ...(e.SLACK_WEBHOOK_URL ? { slackWebhookUrl: e.SLACK_WEBHOOK_URL } : {}),
+      ...(e.TEAMS_WEBHOOK_URL ? { teamsWebhookUrl: e.TEAMS_WEBHOOK_URL } : {}),
+      ...(e.TAVILY_API_KEY ? { tavilyApiKey: e.TAVILY_API_KEY } : {}),
+      ...(e.TAVILY_BASE_URL ? { tavilyBaseUrl: e.TAVILY_BASE_URL } : {}),
+      ...(e.VENOM_DDG_URL ? { ddgUrl: e.VENOM_DDG_URL } : {}),
+      calendar: {
+        enabled: e.ENABLE_GOOGLE_CALENDAR,
+        credentialsPath: path.resolve(cwd, e.GOOGLE_CALENDAR_CREDENTIALS_PATH ?? "./config/google_calendar_credentials.json"),
+        tokenPath: path.resolve(cwd, e.GOOGLE_CALENDAR_TOKEN_PATH ?? "./config/google_calendar_token.json"),
+        calendarId: e.VENOM_CALENDAR_ID ?? "venom_work_calendar",
+        calendarName: e.VENOM_CALENDAR_NAME ?? "Venom Work",
+      },
+    },
+    secrets,
+  };
+}
+
+function readPrivateKey(value: string | undefined, keyPath: string | undefined, cwd: string): string | undefined {
+  if (!value && !keyPath) return undefined;
+  if (keyPath && !value) {
+    try {
+      readFileSync(path.resolve(cwd, keyPath));
+    } catch {
+      throw new ConfigError(`PRIVATE_KEY_PATH points to "${keyPath}", which cannot be read; give the path of the App's .pem file.`);
+    }
+  }
+  const env: Env = { PRIVATE_KEY: value, PRIVATE_KEY_PATH: keyPath ? path.resolve(cwd, keyPath) : undefined };
+  try {
+    const key = getPrivateKey({ env: env as NodeJS.ProcessEnv });
+    return key ?? undefined;
+  } catch {
+    throw new ConfigError("PRIVATE_KEY is not a PEM private key; paste the .pem contents (or base64 of them) or use PRIVATE_KEY_PATH.");
+  }
+}
+
+function isUrl(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return parsed.protocol === "http:" || parsed.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function passwordOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = new URL(value);
+    return parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,43 @@
+// Each integration's status — configured, connected, detail with secrets masked — for doctor and /venom/api/status.
+import type { VenomConfig } from "../config/env.js";
+import { maskToken } from "../log.js";
+
+export interface IntegrationStatus {
+  name: string;
+  configured: boolean;
+  /** Set when a live probe ran: true when the service answered as expected. */
+  connected?: boolean;
+  detail: string;
+}
+
+/** A live probe for one integration; returns the detail line or throws with what to fix. */
+export type ConnectionProbe = () => Promise<string>;
+
+export async function probe(
+  name: string,
+  configured: boolean,
+  notConfigured: string,
+  check: ConnectionProbe | undefined,
+): Promise<IntegrationStatus> {
+  if (!configured) return { name, configured: false, detail: notConfigured };
+  if (!check) return { name, configured: true, detail: "configured" };
+  try {
+    return { name, configured: true, connected: true, detail: await check() };
+  } catch (error) {
+    return { name, configured: true, connected: false, detail: (error as Error).message };
+  }
+}
+
+/** Static facts from the config, secrets masked (used where no live probe exists yet). */
+export function describeConfigured(config: VenomConfig): IntegrationStatus[] {
+  const { integrations } = config;
+  const webhook = (name: string, url: string | undefined, variable: string): IntegrationStatus =>
+    url
+      ? { name, configured: true, detail: `webhook ${maskToken(url)}` }
+      : { name, configured: false, detail: `not configured (set ${variable})` };
+  return [
+    webhook("discord", integrations.discordWebhookUrl, "DISCORD_WEBHOOK_URL"),
+    webhook("slack", integrations.slackWebhookUrl, "SLACK_WEBHOOK_URL"),
+    webhook("teams", integrations.teamsWebhookUrl, "TEAMS_WEBHOOK_URL"),
+  ];
+}

@@ -1,0 +1,9 @@
+// The package's programmatic API: createVenom() and the types around it.
+export { createVenom, idleHandler, type Venom, type VenomOptions } from "./venom.js";
+export { readConfig, type VenomConfig } from "./config/env.js";
+export { VenomError, ConfigError, type ErrorKind } from "./errors.js";
+export { createLogger, createMasker, maskToken } from "./log.js";
+export { decide, parseSlashCommand, type Decision } from "./intake/decide.js";
+export type { Job, JobRecord, JobQueue, JobState, Trigger } from "./queue/types.js";
+export type { JobHandler, JobContext } from "./queue/worker.js";
+export type { IntegrationStatus } from "./dashboard/integrations.js";

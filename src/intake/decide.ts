@@ -1,0 +1,164 @@
+// Whether an event starts, cancels or retries a run: a pure function of (event, settings, permission).
+import type { JobCommand, Trigger } from "../queue/types.js";
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+/** The few payload fields the decision reads; the official webhook payloads satisfy it. */
+export interface TriggerPayload {
+  action?: string;
+  sender?: { login?: string; type?: string } | null;
+  repository?: { full_name?: string } | null;
+  installation?: { id?: number } | null;
+  issue?: {
+    number?: number;
+    state?: string;
+    pull_request?: unknown;
+    locked?: boolean;
+  } | null;
+  label?: { name?: string } | null;
+  assignee?: { login?: string } | null;
+  comment?: { body?: string; user?: { login?: string; type?: string } | null } | null;
+}
+
+export interface DecisionSettings {
+  /** The trigger label (VENOM_TRIGGER_LABEL), compared case-insensitively as GitHub does. */
+  triggerLabel: string;
+  /** The app's own bot login (`slug[bot]`, or the token's user in token mode), once known. */
+  botLogin?: string | undefined;
+}
+
+export interface IssueRef {
+  repo: string;
+  issue: number;
+  installationId?: number;
+  actor: string;
+}
+
+export type Decision =
+  | ({ action: "enqueue"; trigger: Exclude<Trigger, "poll" | "retry">; command: JobCommand } & IssueRef)
+  | ({ action: "cancel" } & IssueRef)
+  | ({ action: "retry" } & IssueRef)
+  | { action: "ignore"; reason: string };
+
+export type SlashCommand = "fix" | "plan" | "retry" | "cancel";
+const SLASH_COMMANDS: readonly SlashCommand[] = ["fix", "plan", "retry", "cancel"];
+const WRITERS: readonly Permission[] = ["admin", "maintain", "write"];
+
+/** `/venom fix` → "fix"; `/venom` alone → "fix"; anything else after `/venom` → undefined. */
+export function parseSlashCommand(body: string | undefined): SlashCommand | "unknown" | undefined {
+  if (!body) return undefined;
+  const match = /^\s*\/venom(?=\s|$)(?:[ \t]+(\S+))?/i.exec(body);
+  if (!match) return undefined;
+  const word = (match[1] ?? "fix").toLowerCase() as SlashCommand;
+  return SLASH_COMMANDS.includes(word) ? word : "unknown";
+}
+
+export function isWriter(permission: Permission | undefined): boolean {
+  return permission !== undefined && WRITERS.includes(permission);
+}
+
+export function isBot(user: { login?: string; type?: string } | null | undefined, botLogin?: string): boolean {
+  if (!user) return false;
+  if (user.type === "Bot") return true;
+  const login = user.login ?? "";
+  if (login.endsWith("[bot]")) return true;
+  return botLogin !== undefined && login.toLowerCase() === botLogin.toLowerCase();
+}
+
+/** Events that can start, cancel or retry a run; every other delivery is only remembered for deduplication. */
+export function isTriggerCandidate(name: string, action: string | undefined): boolean {
+  return (
+    (name === "issues" && (action === "labeled" || action === "assigned")) ||
+    (name === "issue_comment" && action === "created")
+  );
+}
+
+/** The fields the decision reads: what the inbox stores (≈1 KB instead of the ≈12 KB delivery). */
+export function slimPayload(payload: TriggerPayload): TriggerPayload {
+  const user = (value: { login?: string; type?: string } | null | undefined) =>
+    value ? { login: value.login, type: value.type } : value;
+  return {
+    action: payload.action,
+    sender: user(payload.sender),
+    repository: payload.repository ? { full_name: payload.repository.full_name } : payload.repository,
+    installation: payload.installation ? { id: payload.installation.id } : payload.installation,
+    issue: payload.issue
+      ? {
+          number: payload.issue.number,
+          state: payload.issue.state,
+          ...(payload.issue.pull_request ? { pull_request: true } : {}),
+        }
+      : payload.issue,
+    ...(payload.label ? { label: { name: payload.label.name } } : {}),
+    ...(payload.assignee ? { assignee: { login: payload.assignee.login } } : {}),
+    ...(payload.comment ? { comment: { body: payload.comment.body, user: user(payload.comment.user) } } : {}),
+  };
+}
+
+/** True when deciding this event needs the sender's repository permission (a `/venom` comment). */
+export function needsPermission(name: string, payload: TriggerPayload): boolean {
+  if (name !== "issue_comment" || payload.action !== "created") return false;
+  const command = parseSlashCommand(payload.comment?.body);
+  return command !== undefined && command !== "unknown" && !isBot(payload.sender, undefined);
+}
+
+export function decide(
+  name: string,
+  payload: TriggerPayload,
+  settings: DecisionSettings,
+  permission?: Permission,
+): Decision {
+  const event = `${name}.${payload.action ?? ""}`;
+  if (isBot(payload.sender, settings.botLogin)) {
+    return { action: "ignore", reason: `${event} sent by bot ${payload.sender?.login ?? "?"}` };
+  }
+  const repo = payload.repository?.full_name;
+  const issue = payload.issue;
+  if (!repo || !issue || typeof issue.number !== "number") {
+    return { action: "ignore", reason: `${event} has no repository or issue` };
+  }
+  const ref: IssueRef = {
+    repo,
+    issue: issue.number,
+    actor: payload.sender?.login ?? "unknown",
+    ...(payload.installation?.id !== undefined ? { installationId: payload.installation.id } : {}),
+  };
+
+  if (name === "issues") {
+    if (issue.pull_request) return { action: "ignore", reason: "pull requests are not issues to fix" };
+    if (issue.state && issue.state !== "open") return { action: "ignore", reason: `issue #${issue.number} is ${issue.state}` };
+    if (payload.action === "labeled") {
+      const label = payload.label?.name ?? "";
+      if (label.toLowerCase() !== settings.triggerLabel.toLowerCase()) {
+        return { action: "ignore", reason: `label "${label}" is not the trigger label "${settings.triggerLabel}"` };
+      }
+      return { action: "enqueue", trigger: "label", command: "fix", ...ref };
+    }
+    if (payload.action === "assigned") {
+      const assignee = payload.assignee?.login;
+      if (!settings.botLogin) return { action: "ignore", reason: "the app's bot login is not known yet" };
+      if (!assignee || assignee.toLowerCase() !== settings.botLogin.toLowerCase()) {
+        return { action: "ignore", reason: `assigned to ${assignee ?? "nobody"}, not to ${settings.botLogin}` };
+      }
+      return { action: "enqueue", trigger: "assign", command: "fix", ...ref };
+    }
+    return { action: "ignore", reason: `${event} is not a trigger` };
+  }
+
+  if (name === "issue_comment") {
+    if (payload.action !== "created") return { action: "ignore", reason: `${event} is not a trigger` };
+    const command = parseSlashCommand(payload.comment?.body);
+    if (command === undefined) return { action: "ignore", reason: "comment is not a /venom command" };
+    if (command === "unknown") return { action: "ignore", reason: "unknown /venom command" };
+    if (issue.pull_request) return { action: "ignore", reason: "/venom works on issues, not pull requests" };
+    if (!isWriter(permission)) {
+      return { action: "ignore", reason: `${ref.actor} has ${permission ?? "unknown"} permission; write, maintain or admin is needed` };
+    }
+    if (command === "cancel") return { action: "cancel", ...ref };
+    if (command === "retry") return { action: "retry", ...ref };
+    if (issue.state && issue.state !== "open") return { action: "ignore", reason: `issue #${issue.number} is ${issue.state}` };
+    return { action: "enqueue", trigger: "comment", command, ...ref };
+  }
+
+  return { action: "ignore", reason: `${event} is not a trigger` };
+}

@@ -1,0 +1,91 @@
+// Hands accepted deliveries to Probot's event handlers and marks them processed; replays the rest after a crash.
+import type { Logger } from "pino";
+import type { Delivery, DeliveryInbox } from "../queue/inbox.js";
+
+export interface ReceivedEvent {
+  id: string;
+  name: string;
+  payload: unknown;
+}
+
+export interface DispatcherOptions {
+  inbox: DeliveryInbox;
+  /** Runs the app's handlers for one event (Probot's `receive`). */
+  receive: (event: ReceivedEvent) => Promise<void>;
+  log: Logger;
+  /** Attempts before a delivery whose handlers keep failing is given up (and logged). */
+  maxAttempts?: number;
+}
+
+export class DeliveryDispatcher {
+  readonly #options: DispatcherOptions;
+  readonly #outcomes = new Map<string, string>();
+  readonly #attempts = new Map<string, number>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+  }
+
+  /** Called by the app's handlers: what the event led to, stored with the delivery. */
+  record(deliveryId: string, outcome: string): void {
+    this.#outcomes.set(deliveryId, outcome);
+  }
+
+  dispatch(delivery: Delivery): Promise<void> {
+    const existing = this.#inFlight.get(delivery.id);
+    if (existing) return existing;
+    const run = this.#process(delivery).finally(() => this.#inFlight.delete(delivery.id));
+    this.#inFlight.set(delivery.id, run);
+    return run;
+  }
+
+  /** Processes every delivery accepted but not processed (after a crash or a failed attempt). */
+  async replayPending(): Promise<number> {
+    const pending = this.#options.inbox.pending().filter((delivery) => !this.#inFlight.has(delivery.id));
+    for (const delivery of pending) await this.dispatch(delivery);
+    return pending.length;
+  }
+
+  startReplay(intervalMs = 30_000): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      this.replayPending().catch((error: unknown) => this.#options.log.error({ err: error }, "Replaying deliveries failed"));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  async #process(delivery: Delivery): Promise<void> {
+    const { inbox, receive, log, maxAttempts = 5 } = this.#options;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(delivery.payload);
+    } catch {
+      inbox.markProcessed(delivery.id, "refused: payload is not JSON");
+      return;
+    }
+    try {
+      await receive({ id: delivery.id, name: delivery.name, payload });
+      inbox.markProcessed(delivery.id, this.#outcomes.get(delivery.id) ?? "no handler");
+      this.#outcomes.delete(delivery.id);
+      this.#attempts.delete(delivery.id);
+    } catch (error) {
+      const attempts = (this.#attempts.get(delivery.id) ?? 0) + 1;
+      this.#attempts.set(delivery.id, attempts);
+      if (attempts >= maxAttempts) {
+        log.error({ err: error, deliveryId: delivery.id, attempts }, "Delivery failed too often; giving it up");
+        inbox.markProcessed(delivery.id, `failed: ${(error as Error).message}`);
+        this.#attempts.delete(delivery.id);
+      } else {
+        log.warn({ err: error, deliveryId: delivery.id, attempts }, "Delivery processing failed; it will be replayed");
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Intake: parse → decide → act on the queue, for webhook events and polled issues alike.
+import type { Logger } from "pino";
+import type { Job, JobQueue } from "../queue/types.js";
+import { decide, needsPermission, type DecisionSettings, type Permission, type TriggerPayload } from "./decide.js";
+import type { PermissionCache, PermissionRequest } from "./permissions.js";
+
+export type IntakeOutcome =
+  | { kind: "enqueued"; job: Job }
+  | { kind: "already_active"; job: Job }
+  | { kind: "cancelled"; job: Job }
+  | { kind: "retried"; job: Job }
+  | { kind: "ignored"; reason: string };
+
+export interface IntakeEvent {
+  id: string;
+  name: string;
+  payload: TriggerPayload;
+  /** Authenticated request function for the event's installation (for the permission check). */
+  request: PermissionRequest;
+}
+
+export interface PolledIssue {
+  repo: string;
+  issue: number;
+  installationId?: number;
+}
+
+export interface IntakeOptions {
+  queue: JobQueue;
+  permissions: PermissionCache;
+  settings: () => DecisionSettings;
+  log: Logger;
+  /** Told about every new or re-queued job (wakes the worker, posts the 👀 reaction…). */
+  onQueued?: (job: Job) => void;
+}
+
+export class Intake {
+  readonly #options: IntakeOptions;
+
+  constructor(options: IntakeOptions) {
+    this.#options = options;
+  }
+
+  async handleEvent(event: IntakeEvent): Promise<IntakeOutcome> {
+    const { queue, permissions, settings, log } = this.#options;
+    let permission: Permission | undefined;
+    if (needsPermission(event.name, event.payload)) {
+      const repo = event.payload.repository?.full_name;
+      const user = event.payload.sender?.login;
+      if (repo && user) permission = await permissions.lookup(event.request, repo, user);
+    }
+    const decision = decide(event.name, event.payload, settings(), permission);
+    const logContext = { deliveryId: event.id, event: `${event.name}.${event.payload.action ?? ""}` };
+    switch (decision.action) {
+      case "ignore":
+        log.debug({ ...logContext, reason: decision.reason }, "Event starts nothing");
+        return { kind: "ignored", reason: decision.reason };
+      case "cancel": {
+        const job = await queue.cancel(decision.repo, decision.issue, `cancelled by ${decision.actor}`);
+        if (!job) return { kind: "ignored", reason: "no queued or running job to cancel" };
+        log.info({ ...logContext, jobId: job.id }, "Job cancel requested");
+        return { kind: "cancelled", job };
+      }
+      case "retry": {
+        const job = await queue.retry({ repo: decision.repo, issue: decision.issue });
+        if (job) {
+          log.info({ ...logContext, jobId: job.id }, "Job re-queued by /venom retry");
+          this.#options.onQueued?.(job);
+          return { kind: "retried", job };
+        }
+        // Nothing finished to retry: a first run, or one already active.
+        return this.#enqueue({ ...decision, trigger: "retry", command: "fix" }, logContext);
+      }
+      case "enqueue": {
+        // Labels and assignments repeat (re-label, re-assign); a resolved issue re-runs only on an explicit command.
+        if (decision.trigger !== "comment") {
+          const previous = await queue.latest(decision.repo, decision.issue);
+          if (previous?.state === "queued" || previous?.state === "running") {
+            log.info({ ...logContext, jobId: previous.id }, "A job for this issue is already queued or running");
+            return { kind: "already_active", job: previous };
+          }
+          if (previous?.state === "succeeded") {
+            const reason = `issue already resolved by job ${previous.id}${previous.prUrl ? ` (${previous.prUrl})` : ""}; comment /venom retry to run again`;
+            log.info({ ...logContext, jobId: previous.id }, reason);
+            return { kind: "ignored", reason };
+          }
+        }
+        return this.#enqueue(decision, logContext);
+      }
+    }
+  }
+
+  /** A polled issue starts a run only if it never had one: retries are explicit (`/venom retry`). */
+  async handlePolledIssue(polled: PolledIssue): Promise<IntakeOutcome> {
+    const previous = await this.#options.queue.latest(polled.repo, polled.issue);
+    if (previous) {
+      return previous.state === "queued" || previous.state === "running"
+        ? { kind: "already_active", job: previous }
+        : { kind: "ignored", reason: `issue already handled by job ${previous.id} (${previous.state})` };
+    }
+    return this.#enqueue(
+      { ...polled, trigger: "poll", command: "fix", actor: "poller" },
+      { deliveryId: "poll", event: "poll" },
+    );
+  }
+
+  async #enqueue(
+    request: Parameters<JobQueue["enqueue"]>[0],
+    logContext: Record<string, string>,
+  ): Promise<IntakeOutcome> {
+    const result = await this.#options.queue.enqueue(request);
+    if (result.status === "already_active") {
+      this.#options.log.info({ ...logContext, jobId: result.job.id }, "A job for this issue is already queued or running");
+      return { kind: "already_active", job: result.job };
+    }
+    this.#options.log.info(
+      { ...logContext, jobId: result.job.id, repo: request.repo, issue: request.issue, trigger: request.trigger },
+      "Job queued",
+    );
+    this.#options.onQueued?.(result.job);
+    return { kind: "enqueued", job: result.job };
+  }
+}
+
+export function describeOutcome(outcome: IntakeOutcome): string {
+  return outcome.kind === "ignored" ? `ignored: ${outcome.reason}` : `${outcome.kind}: ${outcome.job.id}`;
+}

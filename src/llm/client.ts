@@ -1,0 +1,244 @@
+// The OpenAI-compatible chat client: one call, our own observable retries (Retry-After honoured), errors for people.
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+  ChatCompletionToolChoiceOption,
+} from "openai/resources/chat/completions";
+import type { Logger } from "pino";
+import { permanentError, transientError } from "../errors.js";
+
+export type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+
+export const DEFAULT_LLM_BASE_URL = "https://api.openai.com/v1";
+
+const FIRST_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 60_000;
+const JITTER = 0.1;
+const MAX_MESSAGE_CHARS = 300;
+
+export interface ChatRequest {
+  messages: ChatCompletionMessageParam[];
+  tools?: ChatCompletionTool[];
+  tool_choice?: ChatCompletionToolChoiceOption;
+  /** Overrides the client's model for this call (a repo's `model` setting). */
+  model?: string;
+  signal?: AbortSignal;
+}
+
+export interface LlmClient {
+  /** The default model, used when a request names none. */
+  readonly model: string;
+  /** The server's base URL as shown to people (credentials and query removed). */
+  readonly baseUrl: string;
+  chat(request: ChatRequest): Promise<ChatCompletion>;
+}
+
+/** Waits `ms`; rejects with the signal's reason when it aborts first. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface LlmClientOptions {
+  apiKey?: string;
+  /** Any OpenAI-compatible server (OpenAI, Ollama, vLLM, LM Studio); default OpenAI's. */
+  baseUrl?: string;
+  model: string;
+  log: Logger;
+  /** Retries after the first attempt, for 429, 408, 5xx, timeouts and network errors. */
+  maxRetries?: number;
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** Injected by tests to observe and skip the waits. */
+  sleep?: Sleep;
+  /** Source of the ±10 % jitter, in [0, 1); injected by tests for exact delays. */
+  random?: () => number;
+}
+
+export const sleep: Sleep = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  const { log, model, maxRetries = 4, timeoutMs = 120_000, random = Math.random } = options;
+  const wait = options.sleep ?? sleep;
+  const baseUrl = displayUrl(options.baseUrl ?? DEFAULT_LLM_BASE_URL);
+  // The SDK's own retries stay off: ours log each wait and surface Retry-After to the job queue.
+  const openai = new OpenAI({
+    apiKey: options.apiKey ?? "not-needed",
+    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+    maxRetries: 0,
+    timeout: timeoutMs,
+  });
+
+  async function chat(request: ChatRequest): Promise<ChatCompletion> {
+    const { signal } = request;
+    const body: ChatCompletionCreateParamsNonStreaming = {
+      model: request.model ?? model,
+      messages: request.messages,
+      ...(request.tools && request.tools.length > 0 ? { tools: request.tools } : {}),
+      ...(request.tool_choice ? { tool_choice: request.tool_choice } : {}),
+    };
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      const started = Date.now();
+      let completion: ChatCompletion;
+      try {
+        completion = await openai.chat.completions.create(body, signal ? { signal } : {});
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        const failure = describeFailure(error, baseUrl, body.model);
+        if (failure.permanent) throw failure.permanent;
+        const backoff = Math.min(MAX_DELAY_MS, jittered(Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt), random));
+        const delayMs = failure.retryAfterMs ?? backoff;
+        const retryAfterSeconds = Math.max(1, Math.ceil(delayMs / 1000));
+        // A server asking for more than our longest wait is better served by the job queue than by a blocked worker.
+        if (attempt >= maxRetries || delayMs > MAX_DELAY_MS) {
+          log.warn({ status: failure.label, attempts: attempt + 1, retryAfterSeconds }, "LLM request failed, giving up");
+          throw transientError(
+            `The LLM at ${baseUrl} kept failing (${failure.label}): ${failure.message}; check OPENAI_BASE_URL / try again later`,
+            { cause: error, retryAfterSeconds },
+          );
+        }
+        log.warn(
+          { status: failure.label, attempt: attempt + 1, delayMs: Math.round(delayMs), honouredRetryAfter: failure.retryAfterMs !== undefined },
+          `LLM request failed (${failure.label}): ${failure.message}; retrying`,
+        );
+        await wait(delayMs, signal);
+        continue;
+      }
+      if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices) || completion.choices.length === 0) {
+        throw permanentError(
+          `The LLM at ${baseUrl} answered without a chat completion; check OPENAI_BASE_URL points at an OpenAI-compatible /v1 endpoint`,
+        );
+      }
+      log.debug(
+        { model: completion.model, ms: Date.now() - started, usage: completion.usage, finishReason: completion.choices[0]?.finish_reason },
+        "LLM call done",
+      );
+      return completion;
+    }
+  }
+
+  return { model, baseUrl, chat };
+}
+
+interface Failure {
+  /** Set when retrying cannot help. */
+  permanent?: Error;
+  /** Status code, "timeout" or "network error". */
+  label: string;
+  message: string;
+  retryAfterMs?: number;
+}
+
+function describeFailure(error: unknown, baseUrl: string, model: string): Failure {
+  if (error instanceof APIUserAbortError) {
+    // Aborted without our signal (should not happen); not worth retrying.
+    return { permanent: error, label: "aborted", message: error.message };
+  }
+  if (error instanceof APIConnectionTimeoutError) return { label: "timeout", message: "the request timed out" };
+  if (error instanceof APIConnectionError) {
+    return { label: "network error", message: shorten(errorCauseMessage(error)) };
+  }
+  if (error instanceof APIError && typeof error.status === "number") {
+    const status = error.status;
+    const message = apiMessage(error);
+    if (status === 408 || status === 429 || status >= 500) {
+      const retryAfterMs = retryAfter(error.headers);
+      return { label: String(status), message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+    return { label: String(status), message, permanent: refusal(status, message, baseUrl, model, error) };
+  }
+  if (error instanceof SyntaxError) {
+    return {
+      label: "bad response",
+      message: error.message,
+      permanent: permanentError(`The LLM at ${baseUrl} answered with invalid JSON; check OPENAI_BASE_URL points at an OpenAI-compatible /v1 endpoint`, {
+        cause: error,
+      }),
+    };
+  }
+  return { label: "error", message: String(error), permanent: error instanceof Error ? error : new Error(String(error)) };
+}
+
+function refusal(status: number, message: string, baseUrl: string, model: string, cause: unknown): Error {
+  if (status === 401) return permanentError("The LLM rejected the API key (401); check OPENAI_API_KEY", { cause });
+  if (status === 403) {
+    return permanentError(`The LLM at ${baseUrl} refused access (403): ${message}; check OPENAI_API_KEY may use model ${model}`, { cause });
+  }
+  if (status === 404) {
+    return permanentError(`The LLM at ${baseUrl} has no model ${model} or no chat endpoint (404): ${message}; check VENOM_MODEL and OPENAI_BASE_URL`, {
+      cause,
+    });
+  }
+  return permanentError(`The LLM at ${baseUrl} refused the request (${status}): ${message}`, { cause });
+}
+
+/** The server's own words when it sent an OpenAI error body, else the SDK's message without its status prefix. */
+function apiMessage(error: APIError): string {
+  const body: unknown = error.error;
+  if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string" && body.message) {
+    return shorten(body.message);
+  }
+  return shorten(error.message.replace(/^\d{3}\s+/, ""));
+}
+
+function errorCauseMessage(error: APIConnectionError): string {
+  const cause: unknown = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause.cause instanceof Error ? (cause.cause as NodeJS.ErrnoException).code : undefined);
+    return code ? `${error.message.replace(/\.$/, "")} (${code})` : `${error.message.replace(/\.$/, "")}: ${cause.message}`;
+  }
+  return error.message;
+}
+
+/** `retry-after-ms` (milliseconds) first, then `retry-after` (seconds or an HTTP date). */
+export function retryAfter(headers: Headers | undefined, now: number = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value.trim());
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  if (Number.isFinite(date)) return Math.max(0, date - now);
+  return undefined;
+}
+
+function jittered(ms: number, random: () => number): number {
+  return ms * (1 + (random() * 2 - 1) * JITTER);
+}
+
+function shorten(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim().replace(/\.$/, "");
+  return flat.length > MAX_MESSAGE_CHARS ? `${flat.slice(0, MAX_MESSAGE_CHARS)}…` : flat;
+}
+
+/** Error messages reach status comments: never show credentials or query parameters of the base URL. */
+function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = "";
+    parsed.hash = "";
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,128 @@
+// The JobQueue contract shared by the SQLite (embedded) and BullMQ (Redis) backends.
+
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type Trigger = "label" | "assign" | "comment" | "poll" | "retry";
+export type ChecksResult = "passed" | "failed" | "none";
+/** What the maintainer asked for: a full run, or a plan only (`/venom plan`). */
+export type JobCommand = "fix" | "plan";
+
+export const ACTIVE_STATES: readonly JobState[] = ["queued", "running"];
+export const FINISHED_STATES: readonly JobState[] = ["succeeded", "failed", "cancelled"];
+
+/** The public job record: the shape of `venom jobs --json` items and `/venom/api/jobs`. */
+export interface JobRecord {
+  id: string;
+  repo: string;
+  issue: number;
+  trigger: Trigger;
+  state: JobState;
+  step: string;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  prUrl?: string;
+  checks?: ChecksResult;
+  tokens?: number;
+  error?: string;
+}
+
+/** A job as the worker sees it: the record plus what the pipeline needs to resume. */
+export interface Job extends JobRecord {
+  installationId?: number;
+  actor?: string;
+  command: JobCommand;
+  /** Checkpoints written by pipeline steps (comment id, branch, plan, PR number…). */
+  data: Record<string, unknown>;
+  /** Earliest time the job may be claimed again (ISO), when it waits for a retry. */
+  runAfter?: string;
+}
+
+export interface EnqueueRequest {
+  repo: string;
+  issue: number;
+  trigger: Trigger;
+  installationId?: number;
+  actor?: string;
+  command?: JobCommand;
+}
+
+export type EnqueueResult =
+  | { status: "enqueued"; job: Job }
+  | { status: "already_active"; job: Job };
+
+export interface JobOutcome {
+  prUrl?: string;
+  checks?: ChecksResult;
+  tokens?: number;
+  /** A short human summary, kept as the job's final step text. */
+  summary?: string;
+}
+
+export interface FailOptions {
+  /** Re-queue to run again at this time instead of failing (transient errors, long waits). */
+  retryAt?: Date;
+}
+
+export interface ListOptions {
+  limit?: number;
+  state?: JobState;
+  repo?: string;
+}
+
+export interface QueueCounts {
+  queued: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** A claimed job's lease: lost when the worker dies, so another claim picks the job up again. */
+export interface Lease {
+  job: Job;
+  workerId: string;
+}
+
+export interface JobQueue {
+  /** One active job per (repo, issue): a trigger while one is queued or running returns it unchanged. */
+  enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
+  /** Claims the oldest runnable job for `leaseMs`; expired leases and dead local owners are reclaimed. */
+  claim(workerId: string, leaseMs: number): Promise<Lease | undefined>;
+  /** Extends a lease; false when the lease was lost or cancellation was requested. */
+  heartbeat(lease: Lease, leaseMs: number): Promise<{ ok: boolean; cancelRequested: boolean }>;
+  /** Records a pipeline checkpoint: the current step and data to merge. */
+  checkpoint(lease: Lease, patch: { step?: string; data?: Record<string, unknown>; tokens?: number }): Promise<void>;
+  complete(lease: Lease, outcome: JobOutcome): Promise<Job | undefined>;
+  fail(lease: Lease, error: string, options?: FailOptions): Promise<Job | undefined>;
+  /** Marks the lease's job cancelled (after the worker noticed a cancel request). */
+  markCancelled(lease: Lease, reason: string): Promise<Job | undefined>;
+  /** `/venom cancel`: a queued job is cancelled at once; a running one is asked to stop. */
+  cancel(repo: string, issue: number, reason?: string): Promise<Job | undefined>;
+  /** `/venom retry`: re-queues the latest finished job of the issue, or the job with this id. */
+  retry(target: { id: string } | { repo: string; issue: number }): Promise<Job | undefined>;
+  get(id: string): Promise<Job | undefined>;
+  latest(repo: string, issue: number): Promise<Job | undefined>;
+  list(options?: ListOptions): Promise<Job[]>;
+  counts(): Promise<QueueCounts>;
+  close(): Promise<void>;
+}
+
+/** Strips internal fields: what users, the CLI and the dashboard see. */
+export function toRecord(job: Job): JobRecord {
+  const record: JobRecord = {
+    id: job.id,
+    repo: job.repo,
+    issue: job.issue,
+    trigger: job.trigger,
+    state: job.state,
+    step: job.step,
+    attempts: job.attempts,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+  if (job.prUrl !== undefined) record.prUrl = job.prUrl;
+  if (job.checks !== undefined) record.checks = job.checks;
+  if (job.tokens !== undefined) record.tokens = job.tokens;
+  if (job.error !== undefined) record.error = job.error;
+  return record;
+}

@@ -1,0 +1,207 @@
+// The composition root: builds the service graph from config. The CLI, the server and tests all use it.
+import type { Server } from "node:http";
+import { Probot } from "probot";
+import { createAppFunction } from "./app.js";
+import { readConfig, type VenomConfig } from "./config/env.js";
+import { createDashboardRoutes } from "./dashboard/api.js";
+import { describeConfigured, probe, type IntegrationStatus } from "./dashboard/integrations.js";
+import { GitHubClients } from "./github/clients.js";
+import { createHealthRoute } from "./http/health.js";
+import { createMetrics, createMetricsRoute, type Metrics } from "./http/metrics.js";
+import type { RouteHandler } from "./http/respond.js";
+import { createHttpServer, listen } from "./http/server.js";
+import { DeliveryDispatcher } from "./intake/dispatcher.js";
+import { Intake } from "./intake/intake.js";
+import { PermissionCache } from "./intake/permissions.js";
+import { Poller } from "./intake/poller.js";
+import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
+import { createLogger, type Logger } from "./log.js";
+import type { DeliveryInbox } from "./queue/inbox.js";
+import { openDatabase, SqliteInbox, SqliteJobQueue } from "./queue/sqlite-queue.js";
+import type { JobQueue } from "./queue/types.js";
+import { Worker, type JobHandler } from "./queue/worker.js";
+
+export interface VenomOptions {
+  config?: VenomConfig;
+  log?: Logger;
+  /** The job handler; defaults to the Issue-to-PR pipeline. */
+  handler?: JobHandler;
+  /** Worker lease length; a job whose worker died is reclaimed after this (or at once on restart). */
+  leaseMs?: number;
+}
+
+export interface Venom {
+  config: VenomConfig;
+  log: Logger;
+  queue: JobQueue;
+  inbox: DeliveryInbox;
+  probot: Probot;
+  github: GitHubClients;
+  intake: Intake;
+  dispatcher: DeliveryDispatcher;
+  worker: Worker;
+  poller: Poller;
+  metrics: Metrics;
+  /** Each integration's status (configured, connected, detail masked). */
+  checkConnections(): Promise<IntegrationStatus[]>;
+  /** Starts the HTTP server (webhooks, health, metrics, dashboard); resolves to the bound port. */
+  listen(port?: number, host?: string): Promise<number>;
+  /** Starts the in-process worker and, when enabled, the poller. */
+  startBackground(options?: { worker?: boolean; poller?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A handler that moves jobs through their states without touching GitHub (used until a pipeline is given). */
+export const idleHandler: JobHandler = async ({ checkpoint }) => {
+  await checkpoint({ step: "no pipeline configured" });
+  return { checks: "none", summary: "no pipeline configured" };
+};
+
+export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
+  const config = options.config ?? readConfig();
+  const log =
+    options.log ?? (await createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets }));
+  const db = openDatabase(config.dataDir);
+  const queue = new SqliteJobQueue(db, { ownsDb: true });
+  const inbox = new SqliteInbox(db);
+  const metrics = createMetrics(queue);
+
+  const probot = new Probot({
+    ...(config.github.mode === "app"
+      ? { appId: config.github.appId, privateKey: config.github.privateKey }
+      : { githubToken: config.github.token ?? "unconfigured" }),
+    ...(config.github.webhookSecret ? { secret: config.github.webhookSecret } : {}),
+    baseUrl: config.github.apiBaseUrl,
+    log: log.child({ name: "probot" }),
+  });
+  const github = new GitHubClients(probot, config.github);
+
+  let botLogin: string | undefined;
+  const lookupBotLogin = async () => {
+    if (botLogin || config.github.mode === "none") return botLogin;
+    try {
+      botLogin = await github.botLogin();
+    } catch (error) {
+      log.warn({ err: error }, "Could not look up the app's bot login; assignments are recognised once it is known");
+    }
+    return botLogin;
+  };
+
+  const worker = new Worker({
+    queue,
+    handler: options.handler ?? idleHandler,
+    log: log.child({ name: "worker" }),
+    concurrency: config.workers,
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    onFinished: (job) => metrics.jobsFinished.inc({ state: job.state }),
+  });
+  const intake = new Intake({
+    queue,
+    permissions: new PermissionCache(),
+    settings: () => ({ triggerLabel: config.triggerLabel, botLogin }),
+    log: log.child({ name: "intake" }),
+    onQueued: () => worker.notify(),
+  });
+  const dispatcher = new DeliveryDispatcher({
+    inbox,
+    receive: (event) => probot.receive(event as Parameters<Probot["receive"]>[0]),
+    log: log.child({ name: "dispatcher" }),
+  });
+  await probot.load(createAppFunction({ intake, botLogin: lookupBotLogin, record: (id, outcome) => dispatcher.record(id, outcome) }));
+
+  const poller = new Poller({
+    targets: (etags) => github.pollTargets(etags),
+    intake,
+    settings: async () => ({ triggerLabel: config.triggerLabel, botLogin: await lookupBotLogin() }),
+    log: log.child({ name: "poller" }),
+  });
+
+  const checkConnections = async (): Promise<IntegrationStatus[]> => {
+    const githubStatus = await probe(
+      "github",
+      config.github.mode !== "none",
+      "GitHub not configured: set APP_ID and PRIVATE_KEY (App) or GITHUB_TOKEN and GITHUB_REPO_NAME (token mode)",
+      async () => {
+        const login = await github.botLogin();
+        return `${config.github.mode} mode as ${login ?? "unknown"} on ${config.github.apiBaseUrl}`;
+      },
+    );
+    const llm: IntegrationStatus = config.llm.apiKey || config.llm.baseUrl
+      ? { name: "llm", configured: true, detail: `model ${config.llm.model} at ${config.llm.baseUrl ?? "https://api.openai.com/v1"}` }
+      : { name: "llm", configured: false, detail: "not configured (set OPENAI_API_KEY or OPENAI_BASE_URL)" };
+    return [githubStatus, llm, ...describeConfigured(config)];
+  };
+
+  const routes: RouteHandler[] = [
+    createHealthRoute(() => ({ mode: config.github.mode, activeJobs: worker.activeJobs ?? 0 })),
+    createMetricsRoute(metrics.registry),
+    createWebhookEndpoint({
+      path: config.server.webhookPath,
+      inbox,
+      verify: config.github.webhookSecret ? (body, signature) => probot.webhooks.verify(body, signature) : undefined,
+      dispatch: (delivery) => {
+        metrics.deliveries.inc({ event: delivery.name, outcome: "accepted" });
+        void dispatcher.dispatch(delivery);
+      },
+      log: log.child({ name: "webhooks" }),
+    }),
+    createDashboardRoutes({
+      queue,
+      dashboardToken: config.dashboardToken,
+      integrations: checkConnections,
+      onRetried: () => worker.notify(),
+    }),
+  ];
+  let server: Server | undefined;
+  let pollerStarted = false;
+
+  const venom: Venom = {
+    config,
+    log,
+    queue,
+    inbox,
+    probot,
+    github,
+    intake,
+    dispatcher,
+    worker,
+    poller,
+    metrics,
+    checkConnections,
+    async listen(port = config.server.port, host = config.server.host) {
+      server = createHttpServer(routes, log.child({ name: "http" }));
+      const bound = await listen(server, port, host);
+      log.info(`Listening on http://${host ?? "localhost"}:${bound} (webhooks at ${config.server.webhookPath})`);
+      void lookupBotLogin();
+      // Deliveries accepted before a crash are processed now.
+      const replayed = await dispatcher.replayPending();
+      if (replayed > 0) log.info({ replayed }, "Replayed deliveries accepted before the last stop");
+      dispatcher.startReplay();
+      return bound;
+    },
+    async startBackground(background = {}) {
+      if (background.worker ?? true) worker.start();
+      if ((background.poller ?? true) && config.polling.enabled) {
+        if (config.github.mode === "none") {
+          log.warn("ENABLE_ISSUE_POLLING is on but GitHub is not configured; polling stays off");
+        } else {
+          await lookupBotLogin();
+          poller.start(config.polling.intervalMinutes * 60_000);
+          pollerStarted = true;
+        }
+      }
+    },
+    async stop() {
+      if (server) {
+        const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
+        server.closeIdleConnections();
+        await closing;
+      }
+      if (pollerStarted) await poller.stop();
+      await dispatcher.stop();
+      await worker.stop();
+      await queue.close();
+    },
+  };
+  return venom;
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { decide, needsPermission, parseSlashCommand, type Permission } from "../../../src/intake/decide.js";
+import { example, examples, type Payload } from "../../fixtures/webhooks.js";
+
+const settings = { triggerLabel: "venom", botLogin: "venom-integrator[bot]" };
+
+function labeled(label: string): Payload {
+  const payload = example("issues", "labeled");
+  payload.label = { ...payload.label, name: label };
+  return payload;
+}
+
+function comment(body: string, sender = { login: "octocat", type: "User" }): Payload {
+  const payload = example("issue_comment", "created");
+  payload.comment = { ...payload.comment!, body, user: sender };
+  payload.sender = sender;
+  payload.issue = { ...payload.issue, state: "open" };
+  delete payload.issue.pull_request;
+  return payload;
+}
+
+describe("decide against the official examples", () => {
+  const issueActions = [...new Set(examples("issues").map((payload) => payload.action))];
+
+  it.each(issueActions)("issues.%s with the examples as sent starts nothing unless it is the trigger", (action) => {
+    for (const payload of examples("issues", action)) {
+      const decision = decide("issues", payload, settings);
+      expect(decision.action).toBe("ignore");
+    }
+  });
+
+  it.each(["created", "edited", "deleted"])("issue_comment.%s as sent starts nothing", (action) => {
+    for (const payload of examples("issue_comment", action)) {
+      for (const permission of ["admin", "read", undefined] as Array<Permission | undefined>) {
+        expect(decide("issue_comment", payload, settings, permission).action).toBe("ignore");
+      }
+    }
+  });
+
+  it("the trigger label starts a run (case-insensitive), with repo, issue and installation", () => {
+    const decision = decide("issues", labeled("Venom"), settings);
+    expect(decision).toMatchObject({
+      action: "enqueue",
+      trigger: "label",
+      command: "fix",
+      repo: "Codertocat/Hello-World",
+      issue: 1,
+      installationId: 1,
+      actor: "Codertocat",
+    });
+  });
+
+  it("another label starts nothing", () => {
+    expect(decide("issues", labeled("bug"), settings)).toMatchObject({ action: "ignore" });
+  });
+
+  it("a label on a closed issue or a pull request starts nothing", () => {
+    const closed = labeled("venom");
+    closed.issue = { ...closed.issue, state: "closed" };
+    expect(decide("issues", closed, settings).action).toBe("ignore");
+    const pull = labeled("venom");
+    pull.issue = { ...pull.issue, pull_request: { url: "x" } };
+    expect(decide("issues", pull, settings).action).toBe("ignore");
+  });
+
+  it("assignment to the bot starts a run; to someone else, or before the bot login is known, nothing", () => {
+    for (const payload of examples("issues", "assigned")) {
+      payload.issue = { ...payload.issue, state: "open" };
+      payload.assignee = { login: "venom-integrator[bot]" };
+      expect(decide("issues", payload, settings)).toMatchObject({ action: "enqueue", trigger: "assign" });
+      expect(decide("issues", payload, { triggerLabel: "venom" }).action).toBe("ignore");
+      payload.assignee = { login: "octocat" };
+      expect(decide("issues", payload, settings).action).toBe("ignore");
+    }
+  });
+
+  it.each([
+    ["/venom fix", "enqueue", "fix"],
+    ["/venom", "enqueue", "fix"],
+    ["  /venom plan please", "enqueue", "plan"],
+    ["/VENOM FIX", "enqueue", "fix"],
+  ])("%s from a writer starts a run", (body, action, command) => {
+    for (const permission of ["admin", "maintain", "write"] as Permission[]) {
+      expect(decide("issue_comment", comment(body), settings, permission)).toMatchObject({
+        action,
+        trigger: "comment",
+        command,
+      });
+    }
+  });
+
+  it("/venom cancel and /venom retry from a writer", () => {
+    expect(decide("issue_comment", comment("/venom cancel"), settings, "write").action).toBe("cancel");
+    expect(decide("issue_comment", comment("/venom retry"), settings, "admin").action).toBe("retry");
+  });
+
+  it.each(["triage", "read", "none", undefined] as Array<Permission | undefined>)(
+    "/venom fix from a user with %s permission starts nothing",
+    (permission) => {
+      expect(decide("issue_comment", comment("/venom fix"), settings, permission).action).toBe("ignore");
+    },
+  );
+
+  it("comments from bots — the app itself above all — start nothing, even with permission", () => {
+    const own = comment("/venom fix", { login: "venom-integrator[bot]", type: "Bot" });
+    expect(decide("issue_comment", own, settings, "admin").action).toBe("ignore");
+    const other = comment("/venom fix", { login: "dependabot[bot]", type: "Bot" });
+    expect(decide("issue_comment", other, settings, "admin").action).toBe("ignore");
+    expect(needsPermission("issue_comment", own)).toBe(false);
+    const labelByBot = labeled("venom");
+    labelByBot.sender = { login: "venom-integrator[bot]", type: "Bot" };
+    expect(decide("issues", labelByBot, settings).action).toBe("ignore");
+  });
+
+  it("only /venom comments need a permission lookup", () => {
+    expect(needsPermission("issue_comment", comment("/venom fix"))).toBe(true);
+    expect(needsPermission("issue_comment", comment("thanks!"))).toBe(false);
+    expect(needsPermission("issue_comment", comment("/venom dance"))).toBe(false);
+    expect(needsPermission("issues", labeled("venom"))).toBe(false);
+  });
+});
+
+describe("parseSlashCommand", () => {
+  it.each([
+    ["/venom fix", "fix"],
+    ["/venom", "fix"],
+    ["/venom\nmore text", "fix"],
+    ["/venom retry", "retry"],
+    ["/venom cancel now", "cancel"],
+    ["/venom dance", "unknown"],
+    ["/venomous", undefined],
+    ["please /venom fix", undefined],
+    ["", undefined],
+  ])("%j → %s", (body, expected) => {
+    expect(parseSlashCommand(body)).toBe(expected);
+  });
+});

@@ -1,0 +1,237 @@
+import pino from "pino";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { VenomError } from "../../../src/errors.js";
+import { createLlmClient, retryAfter, type LlmClientOptions } from "../../../src/llm/client.js";
+import { FakeLlm } from "../../support/fake-llm.js";
+
+const log = pino({ level: "silent" });
+const messages = [{ role: "user" as const, content: "hello" }];
+
+let llm: FakeLlm;
+let waits: number[];
+
+beforeAll(async () => {
+  llm = await FakeLlm.start();
+});
+afterAll(async () => {
+  await llm.stop();
+});
+beforeEach(() => {
+  llm.reset();
+  waits = [];
+});
+
+function client(options: Partial<LlmClientOptions> = {}) {
+  return createLlmClient({
+    baseUrl: llm.baseUrl,
+    model: "test-model",
+    log,
+    // No jitter, and record the waits instead of sleeping.
+    random: () => 0.5,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    ...options,
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<VenomError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(VenomError);
+  return error as VenomError;
+}
+
+describe("createLlmClient", () => {
+  it("sends the model, messages and tools and returns the parsed completion", async () => {
+    llm.script([{ toolCalls: [{ name: "finish", arguments: { summary: "done" } }], usage: { prompt_tokens: 7, completion_tokens: 3 } }]);
+    const completion = await client().chat({
+      messages,
+      tools: [{ type: "function", function: { name: "finish", parameters: { type: "object" } } }],
+      tool_choice: "auto",
+    });
+    expect(completion.choices[0]?.message.tool_calls?.[0]).toMatchObject({ type: "function", function: { name: "finish", arguments: '{"summary":"done"}' } });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3 });
+    expect(llm.requests).toHaveLength(1);
+    expect(llm.lastRequest).toMatchObject({ model: "test-model", messages, toolChoice: "auto" });
+    expect(llm.lastRequest?.tools[0]?.function.name).toBe("finish");
+  });
+
+  it("uses the request's model over the default", async () => {
+    await client().chat({ messages, model: "repo-model" });
+    expect(llm.lastRequest?.model).toBe("repo-model");
+  });
+
+  it("sends the API key as a bearer token", async () => {
+    const guarded = await FakeLlm.start({ apiKey: "sk-right" });
+    try {
+      await createLlmClient({ baseUrl: guarded.baseUrl, apiKey: "sk-right", model: "m", log }).chat({ messages });
+      expect(guarded.lastRequest?.headers.authorization).toBe("Bearer sk-right");
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it("retries a 429 after the Retry-After seconds", async () => {
+    llm.script([{ status: 429, headers: { "retry-after": "1" } }, { content: "hi" }]);
+    const completion = await client().chat({ messages });
+    expect(completion.choices[0]?.message.content).toBe("hi");
+    expect(waits).toEqual([1000]);
+    expect(llm.requests).toHaveLength(2);
+  });
+
+  it("prefers retry-after-ms over retry-after", async () => {
+    llm.script([{ status: 429, headers: { "retry-after-ms": "250", "retry-after": "9" } }, { content: "hi" }]);
+    await client().chat({ messages });
+    expect(waits).toEqual([250]);
+  });
+
+  it("retries a 500 with exponential backoff, then succeeds", async () => {
+    llm.script([{ status: 500 }, { status: 502 }, { status: 503 }, { content: "finally" }]);
+    const completion = await client().chat({ messages });
+    expect(completion.choices[0]?.message.content).toBe("finally");
+    expect(waits).toEqual([1000, 2000, 4000]);
+  });
+
+  it("keeps the jitter within ±10 %", async () => {
+    llm.script([{ status: 500 }, { status: 500 }, { content: "ok" }]);
+    await client({ random: () => 0 }).chat({ messages });
+    llm.script([{ status: 500 }, { content: "ok" }]);
+    await client({ random: () => 0.999_999 }).chat({ messages });
+    expect(waits[0]).toBeCloseTo(900);
+    expect(waits[1]).toBeCloseTo(1800);
+    expect(waits[2]).toBeCloseTo(1100);
+  });
+
+  it("caps the backoff at 60 s", async () => {
+    llm.script(Array.from({ length: 8 }, () => ({ status: 500 })));
+    llm.whenExhausted({ content: "ok" });
+    await client({ maxRetries: 8 }).chat({ messages });
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
+  });
+
+  it("gives up after maxRetries with a transient error naming the server", async () => {
+    llm.whenExhausted({ status: 503, body: { error: { message: "model is loading" } } });
+    const error = await failure(client({ maxRetries: 2 }).chat({ messages }));
+    expect(error.kind).toBe("transient");
+    expect(error.message).toBe(
+      `The LLM at ${llm.baseUrl} kept failing (503): model is loading; check OPENAI_BASE_URL / try again later`,
+    );
+    expect(error.retryAfterSeconds).toBe(4);
+    expect(llm.requests).toHaveLength(3);
+    expect(waits).toEqual([1000, 2000]);
+  });
+
+  it("passes a long Retry-After on to the job queue instead of blocking", async () => {
+    llm.script([{ status: 429, headers: { "retry-after": "600" } }]);
+    const error = await failure(client().chat({ messages }));
+    expect(error.kind).toBe("transient");
+    expect(error.retryAfterSeconds).toBe(600);
+    expect(waits).toEqual([]);
+  });
+
+  it("does not retry a 400", async () => {
+    llm.script([{ status: 400, body: { error: { message: "messages must not be empty", type: "invalid_request_error" } } }]);
+    const error = await failure(client().chat({ messages }));
+    expect(error.kind).toBe("permanent");
+    expect(error.message).toContain("(400): messages must not be empty");
+    expect(llm.requests).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it("turns a 401 into a permanent error about the API key", async () => {
+    const guarded = await FakeLlm.start({ apiKey: "sk-right" });
+    try {
+      const wrong = createLlmClient({ baseUrl: guarded.baseUrl, apiKey: "sk-wrong", model: "m", log, sleep: async () => {} });
+      const error = await failure(wrong.chat({ messages }));
+      expect(error.kind).toBe("permanent");
+      expect(error.message).toBe("The LLM rejected the API key (401); check OPENAI_API_KEY");
+      expect(guarded.requests).toHaveLength(0);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it("names the model on a 404", async () => {
+    llm.script([{ status: 404, body: { error: { message: "model 'nope' not found" } } }]);
+    const error = await failure(client({ model: "nope" }).chat({ messages }));
+    expect(error.kind).toBe("permanent");
+    expect(error.message).toContain("check VENOM_MODEL");
+  });
+
+  it("retries a dropped connection", async () => {
+    llm.script([{ disconnect: true }, { content: "back" }]);
+    const completion = await client().chat({ messages });
+    expect(completion.choices[0]?.message.content).toBe("back");
+    expect(waits).toEqual([1000]);
+  });
+
+  it("retries a timeout", async () => {
+    llm.script([{ content: "slow", delayMs: 500 }, { content: "fast" }]);
+    const completion = await client({ timeoutMs: 100 }).chat({ messages });
+    expect(completion.choices[0]?.message.content).toBe("fast");
+    expect(waits).toEqual([1000]);
+  });
+
+  it("reports an unreachable server as a network error after retries", async () => {
+    const error = await failure(
+      createLlmClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", log, maxRetries: 1, random: () => 0.5, sleep: async () => {} }).chat({ messages }),
+    );
+    expect(error.kind).toBe("transient");
+    expect(error.message).toMatch(/^The LLM at http:\/\/127\.0\.0\.1:9\/v1 kept failing \(network error\): /);
+  });
+
+  it("never shows credentials of the base URL", async () => {
+    const url = new URL(llm.baseUrl);
+    url.username = "user";
+    url.password = "secret";
+    const withCredentials = createLlmClient({ baseUrl: `${url.toString()}?key=secret2`, model: "m", log });
+    expect(withCredentials.baseUrl).toBe(llm.baseUrl);
+  });
+
+  it("stops waiting when the signal aborts", async () => {
+    llm.whenExhausted({ status: 500 });
+    const controller = new AbortController();
+    const reason = new Error("cancelled by user");
+    const slow = createLlmClient({ baseUrl: llm.baseUrl, model: "m", log, random: () => 0.5 });
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(slow.chat({ messages, signal: controller.signal })).rejects.toBe(reason);
+    expect(llm.requests).toHaveLength(1);
+  });
+
+  it("throws the abort reason when aborted during a request", async () => {
+    llm.script([{ content: "late", delayMs: 1000 }]);
+    const controller = new AbortController();
+    const reason = new Error("job cancelled");
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(client().chat({ messages, signal: controller.signal })).rejects.toBe(reason);
+  });
+});
+
+describe("retryAfter", () => {
+  it("reads seconds, milliseconds and HTTP dates", () => {
+    expect(retryAfter(new Headers({ "retry-after": "2" }))).toBe(2000);
+    expect(retryAfter(new Headers({ "retry-after-ms": "1500" }))).toBe(1500);
+    expect(retryAfter(new Headers({ "retry-after": "Wed, 21 Oct 2015 07:28:10 GMT" }), Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(10_000);
+    expect(retryAfter(new Headers({ "retry-after": "soon" }))).toBeUndefined();
+    expect(retryAfter(new Headers())).toBeUndefined();
+  });
+});
+
+describe("FakeLlm", () => {
+  it("lists its model and answers 'script exhausted' by default", async () => {
+    const models = (await (await fetch(`${llm.baseUrl}/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data[0]?.id).toBe("fake-model");
+    const completion = await client().chat({ messages });
+    expect(completion.choices[0]).toMatchObject({ finish_reason: "stop", message: { role: "assistant", content: "script exhausted" } });
+  });
+
+  it("lets a function decide the reply from the request", async () => {
+    llm.script([(request) => ({ content: `you said ${request.messages.at(-1)?.content as string}` })]);
+    const completion = await client().chat({ messages });
+    expect(completion.choices[0]?.message.content).toBe("you said hello");
+    expect(llm.pending).toBe(0);
+  });
+});
