@@ -1,4 +1,5 @@
 // The `venom` CLI: a thin layer over createVenom(); human output by default, --json for scripts.
+import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { readConfig, type VenomConfig } from "./config/env.js";
 import type { IntegrationStatus } from "./dashboard/integrations.js";
@@ -130,6 +131,55 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       } finally {
         await venom.stop();
       }
+    });
+
+  program
+    .command("fix")
+    .description("run the Architect, Coder and Guardian on a local git repository (no GitHub): the fix lands on a new branch")
+    .requiredOption("--repo <path>", "the repository (a git checkout with no uncommitted changes)")
+    .requiredOption("--issue <file|text>", "a file holding the issue (first line is the title), or the text itself")
+    .option("--branch <name>", "branch for the fix (default issue-local-<timestamp>)")
+    .option("--json", "print JSON")
+    .action(async (options: { repo: string; issue: string; branch?: string; json?: boolean }) => {
+      const loaded = config();
+      if (!loaded.llm.apiKey && !loaded.llm.baseUrl) {
+        throw new ConfigError("No LLM configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (Ollama, vLLM, LM Studio).");
+      }
+      const log = await createLogger({ level: loaded.log.level === "info" ? "warn" : loaded.log.level, format: loaded.log.format, secrets: loaded.secrets, destination: process.stderr });
+      const { createLlmClient } = await import("./llm/client.js");
+      const { runLocalFix } = await import("./pipeline/local-fix.js");
+      const llm = createLlmClient({
+        ...(loaded.llm.apiKey ? { apiKey: loaded.llm.apiKey } : {}),
+        ...(loaded.llm.baseUrl ? { baseUrl: loaded.llm.baseUrl } : {}),
+        model: loaded.llm.model,
+        log,
+      });
+      const showProgress = process.stderr.isTTY && !options.json;
+      const result = await runLocalFix({
+        repoPath: path.resolve(io.cwd, options.repo),
+        issue: options.issue,
+        ...(options.branch ? { branch: options.branch } : {}),
+        llm,
+        log,
+        onProgress: (message) => {
+          if (showProgress) io.err(`… ${message}`);
+        },
+      });
+      if (options.json) {
+        io.out(JSON.stringify(result));
+      } else {
+        io.out(
+          [
+            result.commit ? `Fix committed on branch ${result.branch} (${result.commit.slice(0, 10)})` : `No change made; branch ${result.branch} has no new commit`,
+            `Plan: ${result.plan.summary}`,
+            `Summary: ${result.summary}`,
+            `Files: ${result.changedFiles.join(", ") || "none"}`,
+            `Checks: ${result.checks} — ${result.checksSummary}`,
+            `Tokens: ${result.tokens}`,
+          ].join("\n"),
+        );
+      }
+      if (!result.commit) exitCode = 1;
     });
 
   try {

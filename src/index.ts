@@ -1,5 +1,5 @@
 // The package's programmatic API: createVenom() and the types around it.
-export { createVenom, idleHandler, type Venom, type VenomOptions } from "./venom.js";
+export { createVenom, type Venom, type VenomOptions } from "./venom.js";
 export { readConfig, type VenomConfig } from "./config/env.js";
 export { VenomError, ConfigError, type ErrorKind } from "./errors.js";
 export { createLogger, createMasker, maskToken } from "./log.js";

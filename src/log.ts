@@ -11,7 +11,7 @@ export function maskToken(value: string): string {
 }
 
 // Token shapes masked even when they are not in the config (tokens minted at run time, pasted by users).
-const TOKEN_PATTERNS: RegExp[] = [
+export const TOKEN_PATTERNS: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,

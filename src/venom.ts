@@ -20,12 +20,19 @@ import type { DeliveryInbox } from "./queue/inbox.js";
 import { openDatabase, SqliteInbox, SqliteJobQueue } from "./queue/sqlite-queue.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
+import { createLlmClient, type LlmClient } from "./llm/client.js";
+import { CheckRunner } from "./pipeline/guardian.js";
+import { createIssueJobHandler } from "./pipeline/issue-job.js";
+import { Notifier } from "./skills/notify/notifier.js";
+import { createChannelSenders } from "./skills/notify/senders.js";
 
 export interface VenomOptions {
   config?: VenomConfig;
   log?: Logger;
   /** The job handler; defaults to the Issue-to-PR pipeline. */
   handler?: JobHandler;
+  /** Attempts per job before a transient failure is final. */
+  maxAttempts?: number;
   /** Worker lease length; a job whose worker died is reclaimed after this (or at once on restart). */
   leaseMs?: number;
 }
@@ -42,6 +49,8 @@ export interface Venom {
   worker: Worker;
   poller: Poller;
   metrics: Metrics;
+  llm: LlmClient | undefined;
+  notifier: Notifier;
   /** Each integration's status (configured, connected, detail masked). */
   checkConnections(): Promise<IntegrationStatus[]>;
   /** Starts the HTTP server (webhooks, health, metrics, dashboard); resolves to the bound port. */
@@ -50,12 +59,6 @@ export interface Venom {
   startBackground(options?: { worker?: boolean; poller?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** A handler that moves jobs through their states without touching GitHub (used until a pipeline is given). */
-export const idleHandler: JobHandler = async ({ checkpoint }) => {
-  await checkpoint({ step: "no pipeline configured" });
-  return { checks: "none", summary: "no pipeline configured" };
-};
 
 export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const config = options.config ?? readConfig();
@@ -87,9 +90,34 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     return botLogin;
   };
 
+  const llm =
+    config.llm.apiKey || config.llm.baseUrl
+      ? createLlmClient({
+          ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
+          ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
+          model: config.llm.model,
+          log: log.child({ name: "llm" }),
+        })
+      : undefined;
+  const notifier = new Notifier(createChannelSenders(config.integrations), log.child({ name: "notify" }));
+  const permissions = new PermissionCache();
+  const maxAttempts = options.maxAttempts ?? 3;
   const worker = new Worker({
     queue,
-    handler: options.handler ?? idleHandler,
+    maxAttempts,
+    handler:
+      options.handler ??
+      createIssueJobHandler({
+        config,
+        github,
+        llm,
+        checks: new CheckRunner(),
+        notifier,
+        permissions,
+        botLogin: () => lookupBotLogin(),
+        maxAttempts,
+        log: log.child({ name: "pipeline" }),
+      }),
     log: log.child({ name: "worker" }),
     concurrency: config.workers,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
@@ -97,7 +125,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   });
   const intake = new Intake({
     queue,
-    permissions: new PermissionCache(),
+    permissions,
     settings: () => ({ triggerLabel: config.triggerLabel, botLogin }),
     log: log.child({ name: "intake" }),
     onQueued: () => worker.notify(),
@@ -167,6 +195,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     worker,
     poller,
     metrics,
+    llm,
+    notifier,
     checkConnections,
     async listen(port = config.server.port, host = config.server.host) {
       server = createHttpServer(routes, log.child({ name: "http" }));

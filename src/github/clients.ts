@@ -29,6 +29,20 @@ export class GitHubClients {
     return this.#probot.auth();
   }
 
+  /** A token for git over HTTPS: the installation token (App mode) or GITHUB_TOKEN. Kept in memory only. */
+  async gitToken(installationId?: number): Promise<string> {
+    if (this.#config.mode === "token") return this.#config.token as string;
+    const octokit = await this.forInstallation(installationId);
+    const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
+    if (!auth.token) throw new Error("GitHub returned no installation token.");
+    return auth.token;
+  }
+
+  /** `https://github.com/owner/name.git` (or the GitHub Enterprise host), without credentials. */
+  cloneUrl(fullName: string): string {
+    return `${this.#config.webBaseUrl}/${fullName}.git`;
+  }
+
   /** The login the app acts as: `slug[bot]` in App mode, the token's user in token mode. */
   botLogin(): Promise<string | undefined> {
     this.#botLogin ??= this.#lookupBotLogin().catch((error: unknown) => {

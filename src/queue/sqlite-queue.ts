@@ -97,6 +97,7 @@ export function openDatabase(dataDir: string | ":memory:"): Db {
   // NORMAL in WAL mode survives a process crash (the case we guard against) without an fsync per commit.
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
+  db.pragma("wal_autocheckpoint = 10000");
   db.exec(SCHEMA);
   return db;
 }

@@ -1,0 +1,86 @@
+// Per-repository settings from `.github/venom.yml` (default branch), with defaults and one-line errors.
+import { parse } from "yaml";
+import { z } from "zod";
+import { VenomError } from "../errors.js";
+
+export const REPO_CONFIG_PATH = ".github/venom.yml";
+export const DEFAULT_PROTECTED_PATHS = [".github/workflows/**", ".git/**"];
+
+const commands = z.array(z.string().trim().min(1, "commands must not be empty")).max(20, "at most 20 commands");
+
+const schema = z
+  .object({
+    label: z.string().trim().min(1).max(50).optional(),
+    branch_prefix: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._/-]+$/, "may use letters, digits, '.', '_', '-' and '/'")
+      .default("issue-"),
+    base: z.string().trim().min(1).optional(),
+    checks: commands.default([]),
+    setup: commands.default([]),
+    protected_paths: z.array(z.string().trim().min(1)).default([]),
+    max_iterations: z.number().int().min(1).max(200).default(30),
+    max_tokens: z.number().int().min(1_000).max(5_000_000).default(300_000),
+    draft_on_failure: z.boolean().default(true),
+    model: z.string().trim().min(1).optional(),
+    require_plan_approval: z.boolean().default(false),
+  })
+  .strict();
+
+export interface RepoConfig {
+  label?: string;
+  branchPrefix: string;
+  base?: string;
+  checks: string[];
+  setup: string[];
+  /** Always includes the defaults (workflows and .git); the file's globs are added to them. */
+  protectedPaths: string[];
+  maxIterations: number;
+  maxTokens: number;
+  draftOnFailure: boolean;
+  model?: string;
+  requirePlanApproval: boolean;
+}
+
+export function defaultRepoConfig(): RepoConfig {
+  return parseRepoConfig(undefined);
+}
+
+/** Parses the file's text (undefined when the file is absent). Throws a user VenomError on bad content. */
+export function parseRepoConfig(text: string | undefined): RepoConfig {
+  let raw: unknown = {};
+  if (text !== undefined && text.trim() !== "") {
+    try {
+      raw = parse(text);
+    } catch (error) {
+      throw new VenomError("user", `${REPO_CONFIG_PATH} is not valid YAML (${firstLine(error)}); fix the file on the default branch.`);
+    }
+  }
+  if (raw === null || raw === undefined) raw = {};
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join(".") : "the file";
+    const what = issue?.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.join(", ")}` : issue?.message;
+    throw new VenomError("user", `${REPO_CONFIG_PATH}: ${where} ${what}; fix the file on the default branch.`);
+  }
+  const value = result.data;
+  return {
+    ...(value.label ? { label: value.label } : {}),
+    branchPrefix: value.branch_prefix,
+    ...(value.base ? { base: value.base } : {}),
+    checks: value.checks,
+    setup: value.setup,
+    protectedPaths: [...new Set([...DEFAULT_PROTECTED_PATHS, ...value.protected_paths])],
+    maxIterations: value.max_iterations,
+    maxTokens: value.max_tokens,
+    draftOnFailure: value.draft_on_failure,
+    ...(value.model ? { model: value.model } : {}),
+    requirePlanApproval: value.require_plan_approval,
+  };
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error).message ?? error).split("\n", 1)[0] ?? "parse error";
+}

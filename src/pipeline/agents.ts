@@ -1,0 +1,237 @@
+// Architect → Coder → Guardian on a workspace: the GitHub-free core shared by jobs and `venom fix`.
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { RepoConfig } from "../config/repo-config.js";
+import { permanentError } from "../errors.js";
+import type { LlmClient } from "../llm/client.js";
+import type { TokenBudget } from "../llm/tokens.js";
+import { runToolLoop, type LoopTool, type ToolLoopResult } from "../llm/tool-loop.js";
+import type { CheckRun, CheckRunner } from "./guardian.js";
+import {
+  architectSystemPrompt,
+  architectUserPrompt,
+  checksFailedPrompt,
+  coderSystemPrompt,
+  coderUserPrompt,
+  type IssueText,
+} from "./prompts.js";
+import { buildRepoMap } from "./repo-map.js";
+import { architectTools, coderTools, runTool, type Tool, type ToolContext } from "./tools/index.js";
+
+export interface Plan {
+  summary: string;
+  steps: string[];
+  files: string[];
+}
+
+export type ChecksResult = "passed" | "failed" | "none";
+
+export interface AgentsInput {
+  root: string;
+  issue: IssueText;
+  repoConfig: RepoConfig;
+  llm: LlmClient;
+  checks: CheckRunner;
+  budget: TokenBudget;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Extra read-only tools for the Architect (web_search, hf_search) when those skills are configured. */
+  extraArchitectTools?: LoopTool[];
+  /** A plan from an earlier attempt of the same run: planning is skipped. */
+  existingPlan?: Plan;
+  /** Called once the plan exists (checkpoint it, show it in the status comment). */
+  onPlan?(plan: Plan): Promise<void>;
+  /** Called before each phase, for progress (status comment, TTY). */
+  onPhase?(phase: "planning" | "coding" | "validating"): Promise<void>;
+  /** Stop after planning (`/venom plan`, `require_plan_approval`). */
+  planOnly?: boolean;
+  /** Per check command. */
+  checkTimeoutMs?: number;
+}
+
+export interface AgentsResult {
+  plan: Plan;
+  /** Set unless planOnly. */
+  coderSummary?: string;
+  checks: ChecksResult;
+  checksSummary: string;
+  checksOutput: string;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+const planSchema = z.object({
+  summary: z.string().trim().min(1, "summary must not be empty"),
+  steps: z.array(z.string().trim().min(1)).min(1, "give at least one step"),
+  files: z.array(z.string().trim().min(1)).default([]),
+});
+const finishSchema = z.object({ summary: z.string().trim().min(1, "summary must not be empty") });
+/** Extra Coder rounds after the final checks fail, while iterations and tokens last. */
+const REPAIR_ROUNDS = 2;
+
+export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
+  const { repoConfig, budget, log } = input;
+  let promptTokens = 0;
+  let completionTokens = 0;
+  const count = (result: ToolLoopResult) => {
+    promptTokens += result.promptTokens;
+    completionTokens += result.completionTokens;
+  };
+  const runChecks = (): Promise<CheckRun> =>
+    input.checks.runCommands(repoConfig.checks, {
+      cwd: input.root,
+      ...(input.checkTimeoutMs ? { timeoutMs: input.checkTimeoutMs } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+  const context: ToolContext = {
+    root: input.root,
+    protectedPaths: repoConfig.protectedPaths,
+    ...(repoConfig.checks.length
+      ? { runChecks: async () => formatChecks(await runChecks()) }
+      : {}),
+  };
+  const loop = {
+    llm: input.llm,
+    ...(repoConfig.model ? { model: repoConfig.model } : {}),
+    tokenBudget: budget,
+    log,
+    ...(input.signal ? { signal: input.signal } : {}),
+  };
+
+  // Architect
+  let plan = input.existingPlan;
+  if (!plan) {
+    await input.onPhase?.("planning");
+    const extra = input.extraArchitectTools ?? [];
+    const repoMap = await buildRepoMap(input.root, { maxTokens: 2_500 });
+    const result = await runToolLoop({
+      ...loop,
+      system: architectSystemPrompt(extra.map((tool) => tool.name)),
+      user: architectUserPrompt({ issue: input.issue, repoMap, checks: repoConfig.checks }),
+      tools: [...asLoopTools(architectTools, context), ...extra, submitPlanTool()],
+      finishTool: "submit_plan",
+      maxIterations: Math.max(3, Math.ceil(repoConfig.maxIterations / 2)),
+    });
+    count(result);
+    if (!result.finished) throw permanentError(`The Architect made no plan: ${stopReason(result, budget)}.`);
+    plan = planSchema.parse(result.finishArguments);
+    await input.onPlan?.(plan);
+  }
+  if (input.planOnly) {
+    return { plan, checks: "none", checksSummary: "not run (plan only)", checksOutput: "", promptTokens, completionTokens };
+  }
+
+  // Coder, then the Guardian's final checks; failures go back to the Coder while the budget lasts.
+  await input.onPhase?.("coding");
+  let iterationsLeft = repoConfig.maxIterations;
+  let user = coderUserPrompt({ issue: input.issue, plan, checks: repoConfig.checks });
+  let coderSummary = "";
+  for (let round = 0; ; round += 1) {
+    const result = await runToolLoop({
+      ...loop,
+      system: coderSystemPrompt(),
+      user,
+      tools: [...asLoopTools(coderTools, context), finishTool()],
+      finishTool: "finish",
+      maxIterations: iterationsLeft,
+    });
+    count(result);
+    iterationsLeft -= result.iterations;
+    if (!result.finished) throw permanentError(`The Coder did not finish: ${stopReason(result, budget)}.`);
+    coderSummary = finishSchema.parse(result.finishArguments).summary;
+
+    await input.onPhase?.("validating");
+    if (repoConfig.checks.length === 0) {
+      return { plan, coderSummary, checks: "none", checksSummary: "no checks configured", checksOutput: "", promptTokens, completionTokens };
+    }
+    const checks = await runChecks();
+    if (checks.passed || round >= REPAIR_ROUNDS || iterationsLeft < 2 || budget.used >= budget.max) {
+      log.info({ passed: checks.passed, round }, "Guardian's checks finished");
+      return {
+        plan,
+        coderSummary,
+        checks: checks.passed ? "passed" : "failed",
+        checksSummary: checks.summary,
+        checksOutput: formatChecks(checks),
+        promptTokens,
+        completionTokens,
+      };
+    }
+    log.info({ round }, "Checks failed; another Coder round");
+    user = `${coderUserPrompt({ issue: input.issue, plan, checks: repoConfig.checks })}\n\n${checksFailedPrompt(formatChecks(checks))}`;
+  }
+}
+
+function asLoopTools(tools: readonly Tool[], context: ToolContext): LoopTool[] {
+  return tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.parameters as unknown as Record<string, unknown>,
+    run: (raw: string) => runTool(tools, tool.name, raw, context),
+  }));
+}
+
+function submitPlanTool(): LoopTool {
+  return {
+    name: "submit_plan",
+    description: "Submit the fix plan; this ends planning.",
+    parameters: {
+      type: "object",
+      properties: {
+        summary: { type: "string", description: "What is wrong and how the fix works" },
+        steps: { type: "array", items: { type: "string" }, description: "Concrete edits, in order" },
+        files: { type: "array", items: { type: "string" }, description: "Files to change or create" },
+      },
+      required: ["summary", "steps", "files"],
+      additionalProperties: false,
+    },
+    run: async (raw) => validate(planSchema, raw, "submit_plan needs {summary: string, steps: string[], files: string[]}"),
+  };
+}
+
+function finishTool(): LoopTool {
+  return {
+    name: "finish",
+    description: "Declare the change complete, with a one-paragraph summary; this ends coding.",
+    parameters: {
+      type: "object",
+      properties: { summary: { type: "string", description: "What was changed and why" } },
+      required: ["summary"],
+      additionalProperties: false,
+    },
+    run: async (raw) => validate(finishSchema, raw, "finish needs {summary: string}"),
+  };
+}
+
+function validate(schema: z.ZodType, raw: string, usage: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw || "{}");
+  } catch {
+    return `Error: ${usage}; the arguments were not valid JSON.`;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return "Accepted.";
+  return `Error: ${usage}; ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "arguments"}: ${issue.message}`).join("; ")}`;
+}
+
+function stopReason(result: ToolLoopResult, budget: TokenBudget): string {
+  switch (result.reason) {
+    case "max_iterations":
+      return `it used its ${result.iterations} iterations without finishing (raise max_iterations in .github/venom.yml)`;
+    case "token_budget":
+      return `the run's token budget of ${budget.max} is spent (${budget.used} used; raise max_tokens in .github/venom.yml)`;
+    case "no_tool_calls":
+      return "the model answered in text instead of calling its tools (try a model with tool calling)";
+    default:
+      return result.reason;
+  }
+}
+
+export function formatChecks(run: CheckRun): string {
+  const details = run.results
+    .filter((result) => result.exitCode !== 0 || result.timedOut)
+    .map((result) => `$ ${result.command}\n${result.output}`)
+    .join("\n\n");
+  return details ? `${run.summary}\n\n${details}` : run.summary;
+}

@@ -1,0 +1,200 @@
+// The GitHub side of one issue: read it, keep the status comment, react, open or update the pull request.
+import type { Octokit } from "../github/clients.js";
+import { permanentError, transientError, VenomError } from "../errors.js";
+import { REPO_CONFIG_PATH } from "../config/repo-config.js";
+import { STATUS_MARKER } from "./status-comment.js";
+
+export interface IssueDetails {
+  number: number;
+  title: string;
+  body: string;
+  state: string;
+  author: string;
+  authorAssociation: string;
+  htmlUrl: string;
+  isPullRequest: boolean;
+}
+
+export interface IssueComment {
+  id: number;
+  body: string;
+  author: string;
+  authorType: string;
+  authorAssociation: string;
+}
+
+export interface PullRequestRef {
+  number: number;
+  url: string;
+  created: boolean;
+}
+
+export class GitHubIssue {
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+  readonly #octokit: Octokit;
+
+  constructor(octokit: Octokit, fullName: string, issueNumber: number) {
+    const [owner, repo] = fullName.split("/");
+    if (!owner || !repo) throw permanentError(`"${fullName}" is not an owner/repository name.`);
+    this.owner = owner;
+    this.repo = repo;
+    this.number = issueNumber;
+    this.#octokit = octokit;
+  }
+
+  async details(): Promise<IssueDetails> {
+    const { data } = await this.#call("read the issue", () =>
+      this.#octokit.rest.issues.get({ owner: this.owner, repo: this.repo, issue_number: this.number }),
+    );
+    return {
+      number: data.number,
+      title: data.title,
+      body: data.body ?? "",
+      state: data.state,
+      author: data.user?.login ?? "ghost",
+      authorAssociation: data.author_association ?? "NONE",
+      htmlUrl: data.html_url,
+      isPullRequest: data.pull_request !== undefined,
+    };
+  }
+
+  async comments(): Promise<IssueComment[]> {
+    const { data } = await this.#call("read the issue's comments", () =>
+      this.#octokit.rest.issues.listComments({ owner: this.owner, repo: this.repo, issue_number: this.number, per_page: 100 }),
+    );
+    return data.map((comment) => ({
+      id: comment.id,
+      body: comment.body ?? "",
+      author: comment.user?.login ?? "ghost",
+      authorType: comment.user?.type ?? "User",
+      authorAssociation: comment.author_association,
+    }));
+  }
+
+  /** `.github/venom.yml` on the default branch, or undefined when the file does not exist. */
+  async repoConfigText(): Promise<string | undefined> {
+    try {
+      const { data } = await this.#octokit.rest.repos.getContent({ owner: this.owner, repo: this.repo, path: REPO_CONFIG_PATH });
+      if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
+        throw permanentError(`${REPO_CONFIG_PATH} is not a file; make it a YAML file on the default branch.`);
+      }
+      return Buffer.from(data.content, "base64").toString("utf8");
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw mapError(`read ${REPO_CONFIG_PATH}`, error);
+    }
+  }
+
+  /** The app's status comment from an earlier attempt, found by its marker. */
+  static findStatusComment(comments: IssueComment[], botLogin: string | undefined): IssueComment | undefined {
+    return comments
+      .filter((comment) => comment.body.includes(STATUS_MARKER))
+      .filter((comment) => comment.authorType === "Bot" || (botLogin !== undefined && comment.author === botLogin))
+      .at(-1);
+  }
+
+  /** Creates the status comment, or edits it in place; returns its id. */
+  async upsertComment(commentId: number | undefined, body: string): Promise<number> {
+    if (commentId !== undefined) {
+      try {
+        await this.#octokit.rest.issues.updateComment({ owner: this.owner, repo: this.repo, comment_id: commentId, body });
+        return commentId;
+      } catch (error) {
+        // Deleted by someone: post a new one rather than fail the run.
+        if ((error as { status?: number }).status !== 404) throw mapError("update the status comment", error);
+      }
+    }
+    const { data } = await this.#call("post the status comment", () =>
+      this.#octokit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: this.number, body }),
+    );
+    return data.id;
+  }
+
+  async react(content: "eyes" | "confused" | "rocket"): Promise<void> {
+    await this.#call(`react ${content}`, () =>
+      this.#octokit.rest.reactions.createForIssue({ owner: this.owner, repo: this.repo, issue_number: this.number, content }),
+    );
+  }
+
+  /** Opens the pull request, or updates the one already open for the branch: never a second PR for one issue. */
+  async openOrUpdatePullRequest(options: {
+    branch: string;
+    base: string;
+    title: string;
+    body: string;
+    draft: boolean;
+    knownNumber?: number;
+  }): Promise<PullRequestRef> {
+    // Creating first saves a listing in the common case; GitHub's 422 tells us when one is already open.
+    const existing = options.knownNumber;
+    if (existing === undefined) {
+      try {
+        const { data } = await this.#octokit.rest.pulls.create({
+          owner: this.owner,
+          repo: this.repo,
+          head: options.branch,
+          base: options.base,
+          title: options.title,
+          body: options.body,
+          draft: options.draft,
+          maintainer_can_modify: true,
+        });
+        return { number: data.number, url: data.html_url, created: true };
+      } catch (error) {
+        const alreadyExists = /already exists/i.test(JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? ""));
+        if (!alreadyExists) throw mapError("open the pull request", error);
+      }
+    }
+    const number = existing ?? (await this.#openPullFor(options.branch));
+    if (number === undefined) throw transientError("GitHub said a pull request exists for the branch but lists none; retrying.");
+    const { data } = await this.#call("update the pull request", () =>
+      this.#octokit.rest.pulls.update({
+        owner: this.owner,
+        repo: this.repo,
+        pull_number: number,
+        title: options.title,
+        body: options.body,
+        state: "open",
+      }),
+    );
+    return { number: data.number, url: data.html_url, created: false };
+  }
+
+  async #openPullFor(branch: string): Promise<number | undefined> {
+    const { data } = await this.#call("list pull requests", () =>
+      this.#octokit.rest.pulls.list({ owner: this.owner, repo: this.repo, head: `${this.owner}:${branch}`, state: "open", per_page: 5 }),
+    );
+    return data[0]?.number;
+  }
+
+  async #call<T>(action: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw mapError(action, error);
+    }
+  }
+}
+
+/** GitHub errors in plain words: what happened and what to do; 5xx and rate limits are transient. */
+export function mapError(action: string, error: unknown): VenomError {
+  if (error instanceof VenomError) return error;
+  const status = (error as { status?: number }).status;
+  const headers = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
+  const message = (error as Error).message ?? String(error);
+  if (status === 401) return permanentError(`Could not ${action}: GitHub answered 401 (token invalid or expired); check the App's key or GITHUB_TOKEN.`, { cause: error });
+  if (status === 403 || status === 429) {
+    if (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] || /rate limit/i.test(message)) {
+      const reset = Number(headers["x-ratelimit-reset"] ?? 0) * 1000;
+      const retryAfterSeconds = Number(headers["retry-after"] ?? 0) || Math.max(60, Math.ceil((reset - Date.now()) / 1000));
+      return transientError(`Could not ${action}: GitHub's rate limit is reached; retrying in ${retryAfterSeconds} s.`, { cause: error, retryAfterSeconds });
+    }
+    return permanentError(`Could not ${action}: GitHub answered 403 (missing permission); give the App issues, pull requests and contents write access.`, { cause: error });
+  }
+  if (status === 404) return permanentError(`Could not ${action}: GitHub answered 404 (repository or issue missing, or no access); check the App is installed on it.`, { cause: error });
+  if (status === 422) return permanentError(`Could not ${action}: GitHub refused it (422: ${message}).`, { cause: error });
+  if (status === undefined || status >= 500) return transientError(`Could not ${action}: GitHub is unavailable (${status ?? message}); retrying.`, { cause: error });
+  return permanentError(`Could not ${action}: GitHub answered ${status} (${message}).`, { cause: error });
+}

@@ -1,0 +1,318 @@
+// The Issue-to-PR job: Integrator intake → Architect → Coder → Guardian → Integrator finalize, resumable.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { VenomConfig } from "../config/env.js";
+import { parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { errorMessage, isTransient, permanentError, VenomError } from "../errors.js";
+import type { GitHubClients } from "../github/clients.js";
+import type { Permission } from "../intake/decide.js";
+import { isWriter } from "../intake/decide.js";
+import type { PermissionCache, PermissionRequest } from "../intake/permissions.js";
+import type { LlmClient } from "../llm/client.js";
+import type { LoopTool } from "../llm/tool-loop.js";
+import type { JobOutcome } from "../queue/types.js";
+import type { JobContext, JobHandler } from "../queue/worker.js";
+import type { Notifier } from "../skills/notify/notifier.js";
+import { runAgents, type AgentsResult, type Plan } from "./agents.js";
+import { GitHubIssue, type IssueComment, type IssueDetails } from "./github-issue.js";
+import type { CheckRunner } from "./guardian.js";
+import type { IssueText } from "./prompts.js";
+import { renderPullRequestBody } from "./pull-request.js";
+import { scanDiffForSecrets } from "./secret-scan.js";
+import { renderStatus, type StatusView } from "./status-comment.js";
+import { Workspace } from "./workspace/workspace.js";
+
+export interface IssueJobDependencies {
+  config: VenomConfig;
+  github: GitHubClients;
+  /** Undefined when no LLM is configured: jobs then fail with what to set. */
+  llm: LlmClient | undefined;
+  checks: CheckRunner;
+  notifier: Notifier;
+  permissions: PermissionCache;
+  botLogin: () => Promise<string | undefined>;
+  /** Extra Architect tools from the skills (web_search, hf_search), when configured. */
+  architectTools?: () => LoopTool[];
+  /** Attempts the worker makes before a transient failure is final (for the status comment's wording). */
+  maxAttempts: number;
+  log: Logger;
+}
+
+/** What a job stores between attempts, so a resumed run skips finished work. */
+interface Checkpoint {
+  commentId?: number;
+  reacted?: boolean;
+  plan?: Plan;
+  prNumber?: number;
+  prUrl?: string;
+}
+
+export function createIssueJobHandler(deps: IssueJobDependencies): JobHandler {
+  return (context) => new IssueRun(deps, context).run();
+}
+
+class IssueRun {
+  readonly #deps: IssueJobDependencies;
+  readonly #context: JobContext;
+  readonly #log: Logger;
+  readonly #status: StatusView;
+  #checkpoint: Checkpoint;
+  #issue: GitHubIssue | undefined;
+
+  constructor(deps: IssueJobDependencies, context: JobContext) {
+    this.#deps = deps;
+    this.#context = context;
+    this.#log = context.log;
+    this.#checkpoint = { ...(context.job.data as Checkpoint) };
+    this.#status = { steps: { queued: "done", planning: "running" }, jobId: context.job.id };
+  }
+
+  async run(): Promise<JobOutcome> {
+    try {
+      return await this.#run();
+    } catch (error) {
+      await this.#reportFailure(error);
+      throw error;
+    }
+  }
+
+  async #run(): Promise<JobOutcome> {
+    const { job, signal } = this.#context;
+    const { config, github, llm } = this.#deps;
+    const octokit = await github.forInstallation(job.installationId);
+    const issue = new GitHubIssue(octokit, job.repo, job.issue);
+    this.#issue = issue;
+
+    // Integrator: intake
+    await this.#step("intake");
+    const details = await issue.details();
+    const comments = await issue.comments();
+    const botLogin = await this.#deps.botLogin();
+    this.#checkpoint.commentId ??= GitHubIssue.findStatusComment(comments, botLogin)?.id;
+    let repoConfig: RepoConfig;
+    try {
+      repoConfig = parseRepoConfig(await issue.repoConfigText());
+    } finally {
+      // The status comment goes up even when the config is bad: the failure report edits it.
+      await this.#publish();
+    }
+    if (!this.#checkpoint.reacted) {
+      await issue.react("eyes");
+      await this.#save({ reacted: true });
+    }
+    if (details.isPullRequest) throw new VenomError("user", `#${job.issue} is a pull request; Venom works on issues.`);
+    if (details.state !== "open") throw new VenomError("user", `Issue #${job.issue} is ${details.state}; reopen it to run Venom.`);
+    if (!llm) throw new VenomError("user", "No LLM is configured; set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) and retry.");
+    const issueText = await this.#issueText(details, comments, botLogin, octokit.request as unknown as PermissionRequest);
+
+    const token = await github.gitToken(job.installationId);
+    const workspace = await Workspace.clone({
+      dataDir: config.dataDir,
+      repo: job.repo,
+      cloneUrl: github.cloneUrl(job.repo),
+      token,
+      ...(repoConfig.base ? { branch: repoConfig.base } : {}),
+      jobId: job.id,
+      author: commitAuthor(botLogin),
+    });
+    try {
+      const base = repoConfig.base ?? (await workspace.currentBranch());
+      const branch = `${repoConfig.branchPrefix}${job.issue}`;
+      await workspace.checkoutBranch(branch);
+      const checkEnvironment = { HOME: await this.#checkHome() };
+      if (repoConfig.setup.length) {
+        const setup = await workspace.runSetup(repoConfig.setup, this.#deps.checks, { env: checkEnvironment, signal });
+        if (!setup.passed) throw permanentError(`The repository's setup commands failed: ${setup.summary}`);
+      }
+
+      // Architect, Coder, Guardian
+      const planOnly = job.command === "plan" || (repoConfig.requirePlanApproval && job.trigger !== "comment");
+      const budget = { used: job.tokens ?? 0, max: repoConfig.maxTokens };
+      const result = await runAgents({
+        root: workspace.root,
+        issue: issueText,
+        repoConfig,
+        llm,
+        checks: this.#deps.checks,
+        budget,
+        log: this.#log,
+        signal,
+        extraArchitectTools: this.#deps.architectTools?.() ?? [],
+        ...(this.#checkpoint.plan ? { existingPlan: this.#checkpoint.plan } : {}),
+        planOnly,
+        onPhase: (phase) => this.#step(phase),
+        onPlan: async (plan) => {
+          this.#status.plan = plan;
+          this.#status.steps.planning = "done";
+          if (!planOnly) this.#status.steps.coding = "running";
+          await this.#save({ plan }, budget.used);
+          await this.#publish();
+        },
+      });
+      this.#status.tokens = budget.used;
+      this.#status.plan = result.plan;
+      if (planOnly) return await this.#finishPlanOnly(result, budget.used);
+
+      // Integrator: finalize
+      this.#status.steps.coding = "done";
+      this.#status.steps.validating = result.checks === "failed" ? "failed" : result.checks === "none" ? "skipped" : "done";
+      this.#status.checks = { result: result.checks, summary: result.checksSummary };
+      const changed = await workspace.changedFiles();
+      if (changed.length === 0) {
+        throw permanentError("The Coder made no change to the code, so there is no pull request; add detail to the issue and /venom retry.");
+      }
+      const findings = scanDiffForSecrets(await workspace.diff(), [...config.secrets, token]);
+      if (findings.length) {
+        const where = findings.slice(0, 3).map((finding) => `${finding.file}:${finding.line} (${finding.kind})`).join(", ");
+        throw permanentError(`Refused to push: the change contains what looks like a secret at ${where}.`);
+      }
+      this.#status.steps.pull_request = "running";
+      await this.#publish();
+      await workspace.commit(`Fix #${job.issue}: ${details.title}\n\n${result.plan.summary}\n\nCloses #${job.issue}`);
+      await workspace.push(branch, token);
+      const draft = result.checks === "failed" && repoConfig.draftOnFailure;
+      const pull = await issue.openOrUpdatePullRequest({
+        branch,
+        base,
+        title: `Fix #${job.issue}: ${details.title}`,
+        body: renderPullRequestBody({ issue: job.issue, result, changedFiles: changed, tokens: budget.used, jobId: job.id }),
+        draft,
+        ...(this.#checkpoint.prNumber ? { knownNumber: this.#checkpoint.prNumber } : {}),
+      });
+      await this.#save({ prNumber: pull.number, prUrl: pull.url }, budget.used);
+      this.#status.steps.pull_request = "done";
+      this.#status.prUrl = pull.url;
+      this.#status.outcome = {
+        kind: "success",
+        message: `${pull.created ? "Opened" : "Updated"} ${draft ? "draft " : ""}pull request ${pull.url} (checks ${result.checks}).`,
+      };
+      await this.#publish();
+      await this.#notify({
+        title: `Pull Request ready for review: ${job.repo}#${job.issue}`,
+        message: `${details.title} — checks ${result.checks}`,
+        status: result.checks === "failed" ? "failure" : "success",
+        url: pull.url,
+        prUrl: pull.url,
+        issueUrl: details.htmlUrl,
+      });
+      return { prUrl: pull.url, checks: result.checks, tokens: budget.used, summary: `pull request ${pull.url}` };
+    } finally {
+      await workspace.remove().catch((error: unknown) => this.#log.warn({ err: error }, "Could not remove the workspace"));
+    }
+  }
+
+  async #finishPlanOnly(result: AgentsResult, tokens: number): Promise<JobOutcome> {
+    this.#status.steps.coding = "skipped";
+    this.#status.steps.validating = "skipped";
+    this.#status.steps.pull_request = "skipped";
+    this.#status.outcome = { kind: "waiting", message: "Plan ready. Comment `/venom fix` to apply it." };
+    await this.#publish();
+    return { checks: "none", tokens, summary: `plan only: ${result.plan.summary.slice(0, 120)}` };
+  }
+
+  async #issueText(
+    details: IssueDetails,
+    comments: IssueComment[],
+    botLogin: string | undefined,
+    request: PermissionRequest,
+  ): Promise<IssueText> {
+    const trust = new Map<string, Promise<boolean>>();
+    const trusted = (author: string, association: string) => {
+      if (association === "OWNER") return Promise.resolve(true);
+      // Only members and collaborators can have write access: others need no lookup.
+      if (association !== "MEMBER" && association !== "COLLABORATOR") return Promise.resolve(false);
+      let known = trust.get(author);
+      if (!known) {
+        known = this.#deps.permissions
+          .lookup(request, this.#context.job.repo, author)
+          .then((permission: Permission) => isWriter(permission))
+          .catch(() => false);
+        trust.set(author, known);
+      }
+      return known;
+    };
+    const human = comments.filter((comment) => comment.authorType !== "Bot" && comment.author !== botLogin);
+    return {
+      number: details.number,
+      title: details.title,
+      body: details.body,
+      author: details.author,
+      trusted: await trusted(details.author, details.authorAssociation),
+      comments: await Promise.all(
+        human.map(async (comment) => ({
+          author: comment.author,
+          body: comment.body,
+          trusted: await trusted(comment.author, comment.authorAssociation),
+        })),
+      ),
+    };
+  }
+
+  async #checkHome(): Promise<string> {
+    // Checks get a home of their own: never the app user's (npm/git credentials live there).
+    const home = path.join(this.#deps.config.dataDir, "check-home");
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    return home;
+  }
+
+  async #step(step: string): Promise<void> {
+    await this.#context.checkpoint({ step });
+  }
+
+  async #save(patch: Checkpoint, tokens?: number): Promise<void> {
+    this.#checkpoint = { ...this.#checkpoint, ...patch };
+    await this.#context.checkpoint({ data: { ...patch }, ...(tokens !== undefined ? { tokens } : {}) });
+  }
+
+  async #publish(): Promise<void> {
+    if (!this.#issue) return;
+    const id = await this.#issue.upsertComment(this.#checkpoint.commentId, renderStatus(this.#status));
+    if (id !== this.#checkpoint.commentId) await this.#save({ commentId: id });
+  }
+
+  async #notify(event: Parameters<Notifier["send"]>[0]): Promise<void> {
+    const results = await this.#deps.notifier.send({ ...event, repo: this.#context.job.repo, issue: this.#context.job.issue });
+    const failed = results.filter((result) => !result.ok);
+    if (failed.length) {
+      await this.#context.checkpoint({
+        data: { notificationErrors: failed.map((result) => `${result.channel}: ${result.error ?? "failed"}`) },
+      });
+    }
+  }
+
+  /** The status comment says why the run stopped; a final failure gets 😕 and a notification. */
+  async #reportFailure(error: unknown): Promise<void> {
+    const { job, signal } = this.#context;
+    const cancelled = signal.aborted && /cancel/i.test(errorMessage(signal.reason));
+    const willRetry = isTransient(error) && job.attempts < this.#deps.maxAttempts && !signal.aborted;
+    const message = errorMessage(error);
+    for (const [step, state] of Object.entries(this.#status.steps)) {
+      if (state === "running") this.#status.steps[step as keyof StatusView["steps"]] = cancelled ? "skipped" : "failed";
+    }
+    this.#status.outcome = cancelled
+      ? { kind: "cancelled", message: "Cancelled by `/venom cancel`." }
+      : willRetry
+        ? { kind: "waiting", message: `Temporary problem: ${message} Venom will retry automatically.` }
+        : { kind: "failure", message: `Stopped: ${message}` };
+    if (signal.aborted && !cancelled) return; // shutdown: the next start resumes
+    try {
+      await this.#publish();
+      if (!willRetry && !cancelled) {
+        await this.#issue?.react("confused");
+        await this.#notify({
+          title: `Venom could not fix ${job.repo}#${job.issue}`,
+          message,
+          status: "failure",
+        });
+      }
+    } catch (reportError) {
+      this.#log.warn({ err: reportError }, "Could not report the failure on the issue");
+    }
+  }
+}
+
+function commitAuthor(botLogin: string | undefined): { name: string; email: string } {
+  const name = botLogin ?? "venom-integrator[bot]";
+  return { name, email: `${name}@users.noreply.github.com` };
+}

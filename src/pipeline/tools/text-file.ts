@@ -1,0 +1,44 @@
+// Reads a workspace file as text for a tool, refusing binary and oversized files with a clear reason.
+import { readFile, stat } from "node:fs/promises";
+import { fileError } from "./tool.js";
+
+/** Files above this size are not shown or searched: generated or vendored, never worth a context window. */
+export const maximumTextFileBytes = 1_000_000;
+
+export function looksBinary(content: Buffer): boolean {
+  return content.subarray(0, 8000).includes(0);
+}
+
+/** The file's text, or an `Error:` string for the model. */
+export async function readTextFile(
+  absolute: string,
+  relative: string,
+): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
+  try {
+    const stats = await stat(absolute);
+    if (stats.isDirectory()) {
+      return { ok: false, error: `Error: ${relative} is a directory; use list_files to see what it holds.` };
+    }
+    if (stats.size > maximumTextFileBytes) {
+      return {
+        ok: false,
+        error: `Error: ${relative} is ${stats.size} bytes, too large to open; use search_code to find the lines you need.`,
+      };
+    }
+    const content = await readFile(absolute);
+    if (looksBinary(content)) {
+      return { ok: false, error: `Error: ${relative} is a binary file; it cannot be shown as text.` };
+    }
+    return { ok: true, text: content.toString("utf8") };
+  } catch (error) {
+    return { ok: false, error: fileError(relative, error) };
+  }
+}
+
+/** Splits text into lines; a final newline does not make an extra empty line. */
+export function splitLines(text: string): string[] {
+  if (text.length === 0) return [];
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}

@@ -1,0 +1,349 @@
+// A git working copy for one job: clone, branch, commit and push, with the token given per command only.
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { simpleGit, type SimpleGit } from "simple-git";
+import { errorMessage, permanentError, transientError, VenomError } from "../../errors.js";
+import type { CheckRun, CheckRunner, RunCommandsOptions } from "../guardian.js";
+import { gitAuthEnv, gitHostUrl } from "./git-auth.js";
+
+export interface GitAuthor {
+  name: string;
+  email: string;
+}
+
+export interface CloneOptions {
+  /** `VENOM_DATA_DIR`; the clone goes to `<dataDir>/workspaces/<owner>__<name>__<jobId>`. */
+  dataDir: string;
+  /** `owner/name`. */
+  repo: string;
+  /** Without credentials, e.g. `https://github.com/owner/name.git`. */
+  cloneUrl: string;
+  /** Installation token; kept in memory and handed to git through the environment only. */
+  token?: string;
+  /** The branch to start from (the config's `base`); absent: the remote's default branch. */
+  branch?: string;
+  jobId: string | number;
+  /** Identity of the commits the app makes. */
+  author: GitAuthor;
+}
+
+/** How `checkoutBranch` got its branch: from the remote, an existing local branch, or a new one from HEAD. */
+export type BranchOrigin = "remote" | "local" | "created";
+
+/** Variables git may inherit: enough to find its binary, global config and proxies, nothing else. */
+const inheritedVariables = [
+  "PATH",
+  "HOME",
+  "USER",
+  "TMPDIR",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "GIT_SSL_CAINFO",
+  "GIT_SSL_CAPATH",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+];
+
+/** No output from git for this long means it is stuck (a dead connection); simple-git kills it. */
+const silenceTimeoutMs = 5 * 60_000;
+const remoteBranchDepth = 50;
+
+function baseGitEnvironment(): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const name of inheritedVariables) {
+    const value = process.env[name];
+    if (value !== undefined) environment[name] = value;
+  }
+  // English messages: push rejections are recognised by their text. Never wait for a password.
+  return { ...environment, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+}
+
+function safeName(part: string): string {
+  return part.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/** Makes simple-git reject on any non-zero exit, not only when git also wrote to stderr. */
+function failOnExitCode(
+  error: Buffer | Error | undefined,
+  result: { stdOut: Buffer[]; stdErr: Buffer[]; exitCode: number },
+): Buffer | Error | undefined {
+  if (error) return error;
+  if (result.exitCode === 0) return undefined;
+  return Buffer.concat([...result.stdErr, ...result.stdOut, Buffer.from(`(exit code ${result.exitCode})`)]);
+}
+
+function git(baseDir: string, environment: Record<string, string>): SimpleGit {
+  return simpleGit({
+    baseDir,
+    timeout: { block: silenceTimeoutMs },
+    errors: failOnExitCode,
+    // These are our own settings, never model or user input: the env-scoped auth header,
+    // the empty askpass, and hooks turned off.
+    unsafe: { allowUnsafeAskPass: true, allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true },
+  }).env(environment);
+}
+
+/** A failed network git command: transient unless the server said no in a way a retry cannot fix. */
+function remoteFailure(action: string, error: unknown): VenomError {
+  const detail = errorMessage(error).trim();
+  const message = `git ${action} failed: ${detail}`;
+  if (/not found|does not exist|denied|403|authentication failed|could not read username/i.test(detail)) {
+    return permanentError(message, { cause: error });
+  }
+  return transientError(message, { cause: error });
+}
+
+export class Workspace {
+  readonly root: string;
+  readonly #environment: Record<string, string>;
+  #hostUrl: string | undefined;
+  #token: string | undefined;
+  /** Cloned by us: has an `origin` we may fetch from and push to, and a directory we may delete. */
+  readonly #cloned: boolean;
+  readonly #author: GitAuthor | undefined;
+
+  private constructor(options: {
+    root: string;
+    cloned: boolean;
+    hostUrl?: string;
+    token?: string;
+    author?: GitAuthor;
+  }) {
+    this.root = options.root;
+    this.#cloned = options.cloned;
+    this.#hostUrl = options.hostUrl;
+    this.#token = options.token;
+    this.#author = options.author;
+    this.#environment = baseGitEnvironment();
+  }
+
+  /** A fresh shallow, blob-less clone of `branch` for one job; a stale directory of the same job is replaced. */
+  static async clone(options: CloneOptions): Promise<Workspace> {
+    const [owner = "", name = ""] = options.repo.split("/");
+    const parent = path.resolve(options.dataDir, "workspaces");
+    const root = path.join(parent, `${safeName(owner)}__${safeName(name)}__${safeName(String(options.jobId))}`);
+    const url = new URL(options.cloneUrl);
+    if (url.username || url.password) {
+      throw permanentError("the clone URL must not carry credentials; pass the token separately");
+    }
+    // git's transports such as ext:: run commands; only plain fetches over HTTP(S) or a local path are allowed.
+    if (!["http:", "https:", "file:"].includes(url.protocol)) {
+      throw permanentError(`the clone URL must be http(s):// or file://, not ${url.protocol}`);
+    }
+    const hostUrl = url.protocol === "http:" || url.protocol === "https:" ? gitHostUrl(options.cloneUrl) : undefined;
+    const workspace = new Workspace({ root, cloned: true, hostUrl, token: options.token, author: options.author });
+
+    await rm(root, { recursive: true, force: true });
+    await mkdir(parent, { recursive: true });
+    const settings = {
+      // Set before checkout, so no hook (repository templates included) ever runs in a workspace.
+      "core.hooksPath": "/dev/null",
+      "user.name": options.author.name,
+      "user.email": options.author.email,
+    };
+    const configFlags = Object.entries(settings).flatMap(([key, value]) => ["--config", `${key}=${value}`]);
+    try {
+      await git(parent, workspace.#networkEnvironment()).clone(options.cloneUrl, root, [
+        "--filter=blob:none",
+        "--single-branch",
+        ...(options.branch ? ["--branch", options.branch] : []),
+        "--depth",
+        "1",
+        "--no-tags",
+        ...configFlags,
+      ]);
+    } catch (error) {
+      await rm(root, { recursive: true, force: true });
+      throw remoteFailure(`clone of ${options.repo}`, error);
+    }
+    return workspace;
+  }
+
+  /**
+   * An existing repository on this machine (`venom fix --repo PATH`): no remote is touched, the
+   * directory is never deleted, and commits use `author` when given, else the repository's identity.
+   */
+  static async openLocal(directory: string, options: { author?: GitAuthor } = {}): Promise<Workspace> {
+    let root: string;
+    try {
+      root = (await git(path.resolve(directory), baseGitEnvironment()).revparse(["--show-toplevel"])).trim();
+    } catch (error) {
+      throw new VenomError("user", `${directory} is not a git repository; pass the root of a git checkout.`, {
+        cause: error,
+      });
+    }
+    return new Workspace({ root, cloned: false, author: options.author });
+  }
+
+  /**
+   * Makes `name` the current branch. In a clone, a branch that exists on the remote (a re-run) is
+   * fetched and checked out tracking it, so new work lands on top of the earlier attempt; otherwise
+   * it is created from HEAD. `remoteExists` skips the `ls-remote` when the caller already knows.
+   */
+  async checkoutBranch(name: string, options: { remoteExists?: boolean } = {}): Promise<BranchOrigin> {
+    await this.#assertBranchName(name);
+    if (this.#cloned) {
+      const remoteExists = options.remoteExists ?? (await this.#remoteBranchExists(name));
+      if (remoteExists) {
+        const remoteRef = `refs/remotes/origin/${name}`;
+        // A single-branch clone tracks only the base; register this branch so it can be tracked too.
+        await this.#git().raw(["remote", "set-branches", "--add", "origin", name]);
+        try {
+          await this.#git(true).fetch([
+            "--no-tags",
+            "--filter=blob:none",
+            "--depth",
+            String(remoteBranchDepth),
+            "origin",
+            `+refs/heads/${name}:${remoteRef}`,
+          ]);
+        } catch (error) {
+          throw remoteFailure(`fetch of branch ${name}`, error);
+        }
+        // Checkout may fetch missing blobs lazily (partial clone), so it needs the credentials too.
+        await this.#git(true).raw(["checkout", "--quiet", "-B", name, remoteRef]);
+        await this.#git().raw(["branch", "--quiet", `--set-upstream-to=origin/${name}`, name]);
+        return "remote";
+      }
+    } else if (await this.#localBranchExists(name)) {
+      await this.#git().raw(["checkout", "--quiet", name]);
+      return "local";
+    }
+    await this.#git().raw(["checkout", "--quiet", "-B", name]);
+    return "created";
+  }
+
+  /** The config's `setup` commands, run by the Guardian's runner (scrubbed environment, timeout, cap). */
+  async runSetup(
+    commands: string[],
+    runner: CheckRunner,
+    options: Omit<RunCommandsOptions, "cwd"> = {},
+  ): Promise<CheckRun> {
+    return runner.runCommands(commands, { ...options, cwd: this.root });
+  }
+
+  /** Paths changed against HEAD: staged, unstaged and untracked (ignored files excluded), sorted. */
+  async changedFiles(): Promise<string[]> {
+    const status = await this.#git().raw(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"]);
+    const paths = status
+      .split("\0")
+      .filter((entry) => entry.length > 3)
+      .map((entry) => entry.slice(3));
+    return [...new Set(paths)].sort();
+  }
+
+  /** The full patch of the working tree against HEAD, new files included (stages everything). */
+  async diff(): Promise<string> {
+    await this.#git().raw(["add", "--all"]);
+    return this.#git().raw(["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"]);
+  }
+
+  /** Commits every change; returns the new commit's sha, or undefined when there was nothing to commit. */
+  async commit(message: string): Promise<string | undefined> {
+    await this.#git().raw(["add", "--all"]);
+    const staged = await this.#git().raw(["diff", "--cached", "--name-only", "-z"]);
+    if (staged.length === 0) return undefined;
+    const identity: Record<string, string> = this.#author
+      ? {
+          GIT_AUTHOR_NAME: this.#author.name,
+          GIT_AUTHOR_EMAIL: this.#author.email,
+          GIT_COMMITTER_NAME: this.#author.name,
+          GIT_COMMITTER_EMAIL: this.#author.email,
+        }
+      : {};
+    // --no-verify: the repository's own hooks never run on the app's commits; the Guardian checks instead.
+    const committer = git(this.root, { ...this.#environment, ...identity });
+    await committer.raw(["commit", "--quiet", "--no-verify", "-m", message]);
+    return this.headSha();
+  }
+
+  /**
+   * Pushes HEAD to `branch` on origin with `token` (a fresh installation token may replace the one
+   * the clone used). If the remote branch moved on, it was an earlier attempt of this same job (a
+   * crash after pushing, or a retry racing it): `issue-N` belongs to the app and this run was built
+   * on what the remote held when it started, so overwriting with --force is the intended outcome.
+   */
+  async push(branch: string, token: string): Promise<void> {
+    if (!this.#cloned) throw permanentError("a local workspace has no remote to push to");
+    await this.#assertBranchName(branch);
+    this.#token = token;
+    const refspec = `HEAD:refs/heads/${branch}`;
+    try {
+      await this.#git(true).push(["origin", refspec]);
+      return;
+    } catch (error) {
+      if (!/\[rejected\]|non-fast-forward|fetch first/i.test(errorMessage(error))) {
+        throw remoteFailure(`push to ${branch}`, error);
+      }
+    }
+    try {
+      await this.#git(true).push(["--force", "origin", refspec]);
+    } catch (error) {
+      throw remoteFailure(`push --force to ${branch}`, error);
+    }
+  }
+
+  /** Drops uncommitted changes (tracked and untracked, not ignored files): what a failed run left behind. */
+  async discardChanges(): Promise<void> {
+    await this.#git().raw(["reset", "--quiet", "--hard"]);
+    await this.#git().raw(["clean", "--quiet", "-fd"]);
+  }
+
+  /** The checked-out branch (after a clone without `branch`: the remote's default branch). */
+  async currentBranch(): Promise<string> {
+    return (await this.#git().raw(["rev-parse", "--abbrev-ref", "HEAD"])).trim();
+  }
+
+  async headSha(): Promise<string> {
+    return (await this.#git().revparse(["HEAD"])).trim();
+  }
+
+  /** Deletes a cloned workspace; a local repository (`openLocal`) is never deleted. */
+  async remove(): Promise<void> {
+    if (this.#cloned) await rm(this.root, { recursive: true, force: true });
+  }
+
+  #networkEnvironment(): Record<string, string> {
+    if (this.#token === undefined || this.#hostUrl === undefined) return this.#environment;
+    return { ...this.#environment, ...gitAuthEnv(this.#token, this.#hostUrl) };
+  }
+
+  #git(network = false): SimpleGit {
+    return git(this.root, network ? this.#networkEnvironment() : this.#environment);
+  }
+
+  async #remoteBranchExists(name: string): Promise<boolean> {
+    try {
+      const heads = await this.#git(true).raw(["ls-remote", "--heads", "origin", `refs/heads/${name}`]);
+      return heads.trim().length > 0;
+    } catch (error) {
+      throw remoteFailure(`ls-remote for branch ${name}`, error);
+    }
+  }
+
+  async #localBranchExists(name: string): Promise<boolean> {
+    try {
+      await this.#git().raw(["show-ref", "--verify", "--quiet", `refs/heads/${name}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #assertBranchName(name: string): Promise<void> {
+    try {
+      if (name.startsWith("-")) throw new Error("starts with -");
+      await this.#git().raw(["check-ref-format", "--branch", name]);
+    } catch (error) {
+      throw permanentError(`"${name}" is not a valid branch name; check branch_prefix in .github/venom.yml`, {
+        cause: error,
+      });
+    }
+  }
+}

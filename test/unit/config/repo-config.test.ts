@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { defaultRepoConfig, parseRepoConfig } from "../../../src/config/repo-config.js";
+
+describe("parseRepoConfig", () => {
+  it("has defaults when the file is absent or empty", () => {
+    const config = defaultRepoConfig();
+    expect(config).toMatchObject({
+      branchPrefix: "issue-",
+      checks: [],
+      setup: [],
+      protectedPaths: [".github/workflows/**", ".git/**"],
+      maxIterations: 30,
+      draftOnFailure: true,
+      requirePlanApproval: false,
+    });
+    expect(parseRepoConfig("")).toEqual(config);
+    expect(parseRepoConfig("# only a comment\n")).toEqual(config);
+  });
+
+  it("reads every key and keeps the default protected paths", () => {
+    const config = parseRepoConfig(`
+label: fix-me
+branch_prefix: venom/issue-
+base: develop
+checks: [npm test, npm run lint]
+setup:
+  - npm ci
+protected_paths: ["secrets/**"]
+max_iterations: 12
+max_tokens: 50000
+draft_on_failure: false
+model: gpt-4o
+require_plan_approval: true
+`);
+    expect(config).toEqual({
+      label: "fix-me",
+      branchPrefix: "venom/issue-",
+      base: "develop",
+      checks: ["npm test", "npm run lint"],
+      setup: ["npm ci"],
+      protectedPaths: [".github/workflows/**", ".git/**", "secrets/**"],
+      maxIterations: 12,
+      maxTokens: 50000,
+      draftOnFailure: false,
+      model: "gpt-4o",
+      requirePlanApproval: true,
+    });
+  });
+
+  it.each([
+    ["checks: npm test", /checks .*expected array/i],
+    ["max_iterations: 0", /max_iterations .*>=1|max_iterations .*too small/i],
+    ["colour: red", /unknown key\(s\) colour/],
+    ["checks: [", /not valid YAML/],
+    ["branch_prefix: 'a b'", /branch_prefix may use letters/],
+  ])("refuses %j with one line naming the key", (text, message) => {
+    expect(() => parseRepoConfig(text)).toThrow(message);
+    try {
+      parseRepoConfig(text);
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^\.github\/venom\.yml/);
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
+});

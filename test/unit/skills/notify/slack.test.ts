@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError } from "../../../../src/errors.js";
+import type { NotificationEvent } from "../../../../src/skills/notify/notifier.js";
+import { createSlackSender, slackMessage } from "../../../../src/skills/notify/slack.js";
+import { WebhookSink } from "../../../support/webhook-sink.js";
+import { startHangingServer } from "./hanging-server.js";
+
+const event: NotificationEvent = {
+  title: "Pull Request ready for review: octo/demo#12",
+  message: "Fix <!channel> & the login form",
+  status: "failure",
+  url: "https://github.com/octo/demo/pull/34",
+  prUrl: "https://github.com/octo/demo/pull/34",
+  issueUrl: "https://github.com/octo/demo/issues/12",
+  repo: "octo/demo",
+  issue: 12,
+};
+
+let sink: WebhookSink;
+
+beforeAll(async () => {
+  sink = await WebhookSink.start();
+});
+afterAll(async () => {
+  await sink.stop();
+});
+beforeEach(() => {
+  sink.clear();
+});
+
+describe("createSlackSender", () => {
+  it("posts Block Kit blocks with <url|text> links and a plain-text fallback", async () => {
+    await createSlackSender(sink.slackUrl())(event);
+
+    const request = await sink.waitFor();
+    expect(request.method).toBe("POST");
+    expect(request.path).toBe("/services/T00000000/B00000000/fakeslacktoken");
+    expect(request.headers["content-type"]).toMatch(/application\/json/);
+    expect(request.body).toEqual({
+      text: "Pull Request ready for review: octo/demo#12\nFix &lt;!channel&gt; &amp; the login form\nhttps://github.com/octo/demo/pull/34",
+      blocks: [
+        { type: "header", text: { type: "plain_text", text: event.title, emoji: true } },
+        {
+          type: "section",
+          text: { type: "mrkdwn", text: ":x: Fix &lt;!channel&gt; &amp; the login form\n<https://github.com/octo/demo/pull/34|Open pull request>" },
+        },
+        {
+          type: "section",
+          fields: [
+            { type: "mrkdwn", text: "*Repository*\n<https://github.com/octo/demo|octo/demo>" },
+            { type: "mrkdwn", text: "*Issue*\n<https://github.com/octo/demo/issues/12|#12>" },
+            { type: "mrkdwn", text: "*Pull request*\n<https://github.com/octo/demo/pull/34|#34>" },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("keeps within Slack's limits and leaves out the fields it does not have", () => {
+    const message = slackMessage({ title: "t".repeat(500), message: "m", status: "info" });
+    expect(message.blocks).toHaveLength(2);
+    expect((message.blocks?.[0] as { text: { text: string } }).text.text).toHaveLength(150);
+  });
+
+  it("throws one line with the status and Slack's reason, without retrying", async () => {
+    const send = createSlackSender(sink.slackUrl());
+    sink.failNext(404, 1, { body: "no_service" });
+    await expect(send(event)).rejects.toThrow(/^Slack webhook answered 404: no_service$/);
+    sink.failNext(500);
+    const error = (await send(event).catch((caught: unknown) => caught)) as Error;
+    expect(error.message).toBe("Slack webhook answered 500: internal_server_error");
+    expect(error.message).not.toContain("fakeslacktoken");
+    expect(sink.received).toHaveLength(2);
+  });
+
+  it("gives up after the timeout", async () => {
+    const server = await startHangingServer();
+    try {
+      const send = createSlackSender(`${server.origin}/services/T0/B0/x`, { timeoutMs: 300 });
+      await expect(send(event)).rejects.toThrow(/^Slack webhook timed out after 0.3 s$/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("rejects a malformed URL with one line naming SLACK_WEBHOOK_URL", () => {
+    expect(() => createSlackSender("hooks.slack.com/services/secret")).toThrow(ConfigError);
+    expect(() => createSlackSender("hooks.slack.com/services/secret")).toThrow(/^SLACK_WEBHOOK_URL is not a URL/);
+  });
+});

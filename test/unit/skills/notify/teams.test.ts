@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError } from "../../../../src/errors.js";
+import type { NotificationEvent } from "../../../../src/skills/notify/notifier.js";
+import { createTeamsSender, teamsMessage } from "../../../../src/skills/notify/teams.js";
+import { WebhookSink } from "../../../support/webhook-sink.js";
+import { startHangingServer } from "./hanging-server.js";
+
+const event: NotificationEvent = {
+  title: "Pull Request ready for review: octo/demo#12",
+  message: "Fix the login form — checks passed",
+  status: "success",
+  url: "https://github.com/octo/demo/pull/34",
+  prUrl: "https://github.com/octo/demo/pull/34",
+  issueUrl: "https://github.com/octo/demo/issues/12",
+  repo: "octo/demo",
+  issue: 12,
+};
+
+let sink: WebhookSink;
+
+beforeAll(async () => {
+  sink = await WebhookSink.start();
+});
+afterAll(async () => {
+  await sink.stop();
+});
+beforeEach(() => {
+  sink.clear();
+});
+
+describe("createTeamsSender", () => {
+  it("posts a message carrying an Adaptive Card", async () => {
+    await createTeamsSender(sink.teamsUrl())(event);
+
+    const request = await sink.waitFor();
+    expect(request.method).toBe("POST");
+    expect(request.path).toBe("/webhookb2/fake-teams/IncomingWebhook/fake/fake");
+    expect(request.headers["content-type"]).toBe("application/json");
+    expect(request.body).toEqual({
+      type: "message",
+      attachments: [
+        {
+          contentType: "application/vnd.microsoft.card.adaptive",
+          contentUrl: null,
+          content: {
+            $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+            type: "AdaptiveCard",
+            version: "1.4",
+            body: [
+              { type: "TextBlock", text: event.title, weight: "Bolder", size: "Medium", color: "Good", wrap: true },
+              { type: "TextBlock", text: event.message, wrap: true },
+              {
+                type: "FactSet",
+                facts: [
+                  { title: "Repository", value: "[octo/demo](https://github.com/octo/demo)" },
+                  { title: "Issue", value: "[#12](https://github.com/octo/demo/issues/12)" },
+                  { title: "Pull request", value: "[#34](https://github.com/octo/demo/pull/34)" },
+                ],
+              },
+            ],
+            actions: [
+              { type: "Action.OpenUrl", title: "Open pull request", url: "https://github.com/octo/demo/pull/34" },
+              { type: "Action.OpenUrl", title: "Open issue", url: "https://github.com/octo/demo/issues/12" },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it("leaves out facts and buttons it has nothing for", () => {
+    const card = (teamsMessage({ title: "Venom test", message: "hello", status: "failure" }).attachments as Array<{ content: Record<string, unknown> }>)[0]?.content;
+    expect(card?.body).toEqual([
+      { type: "TextBlock", text: "Venom test", weight: "Bolder", size: "Medium", color: "Attention", wrap: true },
+      { type: "TextBlock", text: "hello", wrap: true },
+    ]);
+    expect(card).not.toHaveProperty("actions");
+  });
+
+  it("throws with the status on a non-2xx answer", async () => {
+    const send = createTeamsSender(sink.teamsUrl());
+    sink.failNext(500);
+    await expect(send(event)).rejects.toThrow(/^Teams webhook answered 500 Internal Server Error$/);
+    sink.failNext(404);
+    await expect(send(event)).rejects.toThrow(/^Teams webhook answered 404 Not Found$/);
+  });
+
+  it("throws when a legacy connector reports a failure inside a 200", async () => {
+    sink.failNext(200, 1, { body: "Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=0,server=msgapi" });
+    await expect(createTeamsSender(sink.teamsUrl())(event)).rejects.toThrow(/^Teams webhook answered 429 \(reported in a 200 response\)$/);
+  });
+
+  it("gives up after the timeout", async () => {
+    const server = await startHangingServer();
+    try {
+      const send = createTeamsSender(`${server.origin}/webhookb2/x`, { timeoutMs: 300 });
+      await expect(send(event)).rejects.toThrow(/^Teams webhook timed out after 0.3 s$/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("rejects a non-http URL with one line naming TEAMS_WEBHOOK_URL", () => {
+    expect(() => createTeamsSender("file:///etc/passwd")).toThrow(ConfigError);
+    expect(() => createTeamsSender("file:///etc/passwd")).toThrow(/^TEAMS_WEBHOOK_URL must be an http\(s\) URL/);
+  });
+});
