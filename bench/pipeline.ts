@@ -1,0 +1,551 @@
+// Pipeline benchmark: GitHub REST calls per resolved issue, prompt tokens on a 5,000-file repository, partial vs full clone time.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
+import type { JobRecord } from "../src/queue/types.js";
+import { example } from "../test/fixtures/webhooks.js";
+import { FakeGitHub, type RecordedRequest } from "../test/support/fake-github.js";
+import { FakeLlm, type LlmMessage, type LlmRequest, type StaticStep, type Usage } from "../test/support/fake-llm.js";
+import { policy } from "../test/support/llm-policy.js";
+import { deliver } from "../test/support/signed-delivery.js";
+import { startVenom, testPrivateKey, waitFor, type VenomProcess } from "../test/support/venom-process.js";
+import { WebhookSink } from "../test/support/webhook-sink.js";
+import { buildSyntheticRepo, type SyntheticRepo } from "./support/synthetic-repo.js";
+
+const execFileAsync = promisify(execFile);
+
+const issuesInSequence = 3;
+const cloneRuns = 5;
+const restTarget = 12;
+const architectPromptTarget = 8_000;
+const cloneRatioTarget = 0.3;
+const charactersPerToken = 4;
+const webhookSecret = randomBytes(20).toString("hex");
+
+const smallRepo = "octo/calc";
+const smallFiles = {
+  "calc.js": "function add(a, b) {\n  return a - b;\n}\n\nfunction double(x) {\n  return x * 3;\n}\n\nmodule.exports = { add, double };\n",
+  "test.sh":
+    "node -e \"const c=require('./calc.js'); if (c.add(2,3)!==5) { console.error('add(2,3) should be 5, got '+c.add(2,3)); process.exit(1) }\"\n",
+  ".github/venom.yml": "checks:\n  - sh test.sh\nmax_iterations: 8\n",
+  "README.md": "# calc\n",
+};
+
+const bigRepo = "octo/platform";
+const bigFileCount = 5_000;
+const bigCommits = 20;
+const targetFile = "src/billing/services/invoice-total.ts";
+const bigFixedFiles = {
+  [targetFile]:
+    "// Invoice totals: subtotal, one discount, tax.\nexport function invoiceTotal(subtotal: number, discount: number, tax: number): number {\n  return subtotal - discount - discount + tax;\n}\n",
+  ".github/venom.yml": `checks:\n  - grep -q "subtotal - discount + tax" ${targetFile}\nmax_iterations: 8\n`,
+};
+
+interface IssueRun {
+  repo: string;
+  issue: number;
+  job: JobRecord;
+  rest: RecordedRequest[];
+  git: RecordedRequest[];
+  /** Fake LLM requests of this run: [from, to). */
+  llmRange: [number, number];
+  seconds: number;
+}
+
+interface CloneSample {
+  kind: "partial" | "full";
+  milliseconds: number;
+  gitDirBytes: number;
+}
+
+// ---- live resources, stopped on exit ---------------------------------------------------------
+
+let github: FakeGitHub | undefined;
+let llm: FakeLlm | undefined;
+let sink: WebhookSink | undefined;
+let venom: VenomProcess | undefined;
+const temporaryDirectories: string[] = [];
+
+function progress(message: string): void {
+  process.stderr.write(`[bench:pipeline] ${message}\n`);
+}
+
+function temporaryDirectory(prefix: string): string {
+  const directory = mkdtempSync(path.join(tmpdir(), prefix));
+  temporaryDirectories.push(directory);
+  return directory;
+}
+
+async function cleanUp(): Promise<void> {
+  const app = venom;
+  venom = undefined;
+  if (app) await app.stop().catch(() => undefined);
+  await Promise.all([github?.stop(), llm?.stop(), sink?.stop()].map((stopping) => stopping?.catch(() => undefined)));
+  github = undefined;
+  llm = undefined;
+  sink = undefined;
+  for (const directory of temporaryDirectories.splice(0)) rmSync(directory, { recursive: true, force: true });
+}
+
+// ---- the fake LLM: the e2e policy, with usage recorded per request ---------------------------
+
+const usages = new Map<number, Usage>();
+
+/** The fake's default usage estimate (chars / 4 of the messages' JSON and of the reply), recorded so the bench can sum it. */
+function withRecordedUsage(inner: (request: LlmRequest) => StaticStep): (request: LlmRequest) => StaticStep {
+  return (request) => {
+    const step = inner(request);
+    if (!("toolCalls" in step) && !("content" in step)) return step;
+    const reply = "toolCalls" in step ? JSON.stringify(step.toolCalls) : step.content;
+    const usage: Usage = {
+      prompt_tokens: Math.ceil(JSON.stringify(request.messages).length / charactersPerToken),
+      completion_tokens: Math.ceil(reply.length / charactersPerToken),
+    };
+    usages.set(request.index, usage);
+    return { ...step, usage };
+  };
+}
+
+function messageText(message: LlmMessage): string {
+  const content = message.content;
+  const text = typeof content === "string" ? content : Array.isArray(content) ? content.map((part) => part.text ?? "").join("") : "";
+  const calls = message.tool_calls?.map((call) => `${call.function.name}(${call.function.arguments})`).join("\n") ?? "";
+  return text + calls;
+}
+
+// ---- driving the app -------------------------------------------------------------------------
+
+function appEnvironment(dataDir: string): Record<string, string> {
+  if (!github || !llm || !sink) throw new Error("fakes not started");
+  return {
+    APP_ID: "1",
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: webhookSecret,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    OPENAI_BASE_URL: llm.baseUrl,
+    OPENAI_API_KEY: "sk-bench-abcdefghijklmnopqrstuvwxyz",
+    VENOM_MODEL: "fake-model",
+    VENOM_DATA_DIR: dataDir,
+    DISCORD_WEBHOOK_URL: sink.discordUrl(),
+    SLACK_WEBHOOK_URL: sink.slackUrl(),
+    LOG_LEVEL: "info",
+  };
+}
+
+function labeledPayload(repo: string, issue: number, title: string): Record<string, unknown> {
+  const payload = example("issues", "labeled") as Record<string, unknown> & { repository: Record<string, unknown>; issue: Record<string, unknown> };
+  const [owner = "", name = ""] = repo.split("/");
+  payload.label = { ...(payload.label as Record<string, unknown>), name: "venom" };
+  payload.issue = { ...payload.issue, number: issue, state: "open", title };
+  payload.repository = {
+    ...payload.repository,
+    full_name: repo,
+    name,
+    owner: { ...(payload.repository.owner as Record<string, unknown>), login: owner },
+  };
+  return payload;
+}
+
+async function jobsOf(app: VenomProcess, repo: string, issue: number): Promise<JobRecord[]> {
+  const response = await fetch(`${app.url}/venom/api/jobs`);
+  const body = (await response.json()) as { jobs: JobRecord[] };
+  return body.jobs.filter((job) => job.repo === repo && job.issue === issue);
+}
+
+/** Waits until the fake GitHub has seen no request for `quietMs` (the last status-comment edit and notifications land after the job record). */
+async function settled(quietMs = 1_000, timeoutMs = 20_000): Promise<void> {
+  const fake = github;
+  if (!fake) return;
+  const deadline = Date.now() + timeoutMs;
+  let count = fake.requests.length;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (fake.requests.length !== count) {
+      count = fake.requests.length;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return;
+    }
+  }
+}
+
+/** Adds an issue, labels it through a signed delivery, waits for its job to finish and the traffic to settle. */
+async function resolveIssue(app: VenomProcess, repo: string, title: string, body: string, timeoutMs: number): Promise<IssueRun> {
+  if (!github || !llm) throw new Error("fakes not started");
+  const fake = github;
+  const issue = fake.addIssue(repo, { title, body, labels: ["venom"] });
+  const requestsBefore = fake.requests.length;
+  const llmBefore = llm.requests.length;
+  const started = performance.now();
+  const delivery = await deliver(app.url, "issues", labeledPayload(repo, issue.number, title), { secret: webhookSecret });
+  if (delivery.status >= 300) throw new Error(`delivery for ${repo}#${issue.number} answered ${delivery.status}: ${delivery.body}`);
+  const job = await waitFor(
+    async () => {
+      const [record] = await jobsOf(app, repo, issue.number);
+      return record && ["succeeded", "failed", "cancelled"].includes(record.state) ? record : undefined;
+    },
+    timeoutMs,
+    `the job for ${repo}#${issue.number} to finish`,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await settled();
+  const window = fake.requests.slice(requestsBefore);
+  return {
+    repo,
+    issue: issue.number,
+    job,
+    rest: window.filter((request) => request.path === "/api/v3" || request.path.startsWith("/api/v3/")),
+    git: window.filter((request) => !(request.path === "/api/v3" || request.path.startsWith("/api/v3/"))),
+    llmRange: [llmBefore, llm.requests.length],
+    seconds,
+  };
+}
+
+// ---- part 1: REST calls per issue ------------------------------------------------------------
+
+function pattern(request: RecordedRequest, repo: string): string {
+  const [owner = "", name = ""] = repo.split("/");
+  const decoded = decodeURIComponent(request.path.replace(/^\/api\/v3/, ""));
+  const generic = decoded
+    .replace(`/repos/${owner}/${name}/`, "/repos/{owner}/{repo}/")
+    .replace(new RegExp(`^/${owner}/${name}(\\.git)?/`), "/{owner}/{repo}.git/")
+    .replace(/issue-\d+/g, "issue-{n}")
+    .replace(/\/\d+(?=\/|$)/g, "/{n}");
+  return `${request.method} ${generic}`;
+}
+
+function breakdown(requests: RecordedRequest[], repo: string): Array<{ call: string; count: number; statuses: number[] }> {
+  const rows = new Map<string, { call: string; count: number; statuses: number[] }>();
+  for (const request of requests) {
+    const call = pattern(request, repo);
+    const row = rows.get(call) ?? { call, count: 0, statuses: [] };
+    row.count += 1;
+    if (!row.statuses.includes(request.status)) row.statuses.push(request.status);
+    rows.set(call, row);
+  }
+  return [...rows.values()];
+}
+
+function printBreakdown(title: string, run: IssueRun): void {
+  console.log(`  ${title} (issue #${run.issue}): ${run.rest.length} REST, ${run.git.length} git HTTP`);
+  for (const row of breakdown(run.rest, run.repo)) console.log(`    ${String(row.count).padStart(2)}× ${row.call}  [${row.statuses.join(",")}]`);
+  for (const row of breakdown(run.git, run.repo)) console.log(`    ${String(row.count).padStart(2)}× ${row.call}  [${row.statuses.join(",")}] (git)`);
+}
+
+// ---- part 2: prompt tokens -------------------------------------------------------------------
+
+interface PromptReport {
+  architectPromptTokens: number;
+  architectSystemChars: number;
+  architectUserChars: number;
+  repoMapChars: number;
+  toolSchemaChars: number;
+  architectTools: number;
+  llmRequests: number;
+  architectRequests: number;
+  coderRequests: number;
+  promptTokens: number;
+  completionTokens: number;
+  jobTokens: number | null;
+  largestPromptTokens: number;
+}
+
+function promptReport(run: IssueRun): PromptReport {
+  const fake = llm;
+  if (!fake) throw new Error("fake LLM not started");
+  const requests = fake.requests.slice(run.llmRange[0], run.llmRange[1]);
+  const isArchitect = (request: LlmRequest): boolean =>
+    request.messages.some((message) => message.role === "system" && messageText(message).includes("Architect"));
+  const architect = requests.find(isArchitect);
+  if (!architect) throw new Error("no Architect request was recorded");
+  const system = architect.messages.filter((message) => message.role === "system").map(messageText).join("\n");
+  const user = architect.messages.filter((message) => message.role !== "system").map(messageText).join("\n");
+  const tools = JSON.stringify(architect.tools);
+  const mapStart = user.indexOf("Repository map:");
+  const mapEnd = user.search(/\n\nThe repository('s checks| has no checks)/);
+  const repoMapChars = mapStart >= 0 ? (mapEnd > mapStart ? mapEnd : user.length) - mapStart : 0;
+  let promptTokens = 0;
+  let completionTokens = 0;
+  let largestPromptTokens = 0;
+  for (const request of requests) {
+    const usage = usages.get(request.index);
+    if (!usage) continue;
+    promptTokens += usage.prompt_tokens;
+    completionTokens += usage.completion_tokens;
+    largestPromptTokens = Math.max(largestPromptTokens, usage.prompt_tokens);
+  }
+  const architectRequests = requests.filter(isArchitect).length;
+  return {
+    architectPromptTokens: Math.ceil((system.length + user.length + tools.length) / charactersPerToken),
+    architectSystemChars: system.length,
+    architectUserChars: user.length,
+    repoMapChars,
+    toolSchemaChars: tools.length,
+    architectTools: architect.tools.length,
+    llmRequests: requests.length,
+    architectRequests,
+    coderRequests: requests.length - architectRequests,
+    promptTokens,
+    completionTokens,
+    jobTokens: run.job.tokens ?? null,
+    largestPromptTokens,
+  };
+}
+
+// ---- part 3: partial vs full clone -----------------------------------------------------------
+
+function gitEnvironment(): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("GIT_")) environment[key] = value;
+  return { ...environment, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", LC_ALL: "C" };
+}
+
+async function directoryBytes(directory: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) total += await directoryBytes(full);
+    else total += (await lstat(full)).size;
+  }
+  return total;
+}
+
+const partialFlags = ["--filter=blob:none", "--depth", "1", "--single-branch", "--no-tags"];
+
+async function timeClone(kind: "partial" | "full", url: string, token: string, parent: string, run: string): Promise<CloneSample> {
+  const target = path.join(parent, `${kind}-${run}`);
+  const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+  const args = ["-c", `http.extraHeader=${header}`, "clone", "--quiet", ...(kind === "partial" ? partialFlags : []), url, target];
+  const started = performance.now();
+  await execFileAsync("git", args, { env: gitEnvironment(), maxBuffer: 16 * 1024 * 1024 });
+  const milliseconds = performance.now() - started;
+  const gitDirBytes = await directoryBytes(path.join(target, ".git"));
+  rmSync(target, { recursive: true, force: true });
+  return { kind, milliseconds, gitDirBytes };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ");
+  console.log(`  ${line(header)}`.trimEnd());
+  console.log(`  ${widths.map((width) => "-".repeat(width)).join("  ")}`);
+  for (const row of rows) console.log(`  ${line(row)}`.trimEnd());
+}
+
+const megabytes = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(2);
+const verdict = (ok: boolean): string => (ok ? "within target" : "OVER target");
+
+// ---- main ------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  github = await FakeGitHub.start();
+  llm = await FakeLlm.start();
+  sink = await WebhookSink.start();
+  const fake = github;
+  const fakeLlm = fakeLlmOrThrow();
+  fakeLlm.whenExhausted(
+    withRecordedUsage(
+      policy({
+        happy: { file: "calc.js", coder: [{ name: "str_replace", arguments: { path: "calc.js", old_str: "return a - b;", new_str: "return a + b;" } }, { name: "run_checks", arguments: {} }] },
+        platform: {
+          file: targetFile,
+          coder: [
+            {
+              name: "str_replace",
+              arguments: { path: targetFile, old_str: "return subtotal - discount - discount + tax;", new_str: "return subtotal - discount + tax;" },
+            },
+            { name: "run_checks", arguments: {} },
+          ],
+        },
+      }),
+    ),
+  );
+
+  progress(`creating ${smallRepo} (4 files) and ${bigRepo} (${bigFileCount} files, ${bigCommits} commits via git fast-import)`);
+  await fake.createRepo(smallRepo, { files: smallFiles });
+  await fake.createRepo(bigRepo, { files: { "README.md": "# acme-platform\n" } });
+  const buildStarted = performance.now();
+  const synthetic: SyntheticRepo = await buildSyntheticRepo(fake.bareRepoPath(bigRepo), "main", {
+    files: bigFileCount,
+    commits: bigCommits,
+    fixedFiles: bigFixedFiles,
+  });
+  progress(
+    `${bigRepo}: ${synthetic.paths.length} files in ${synthetic.directories} directories, tip ${megabytes(synthetic.tipBytes)} MB, ` +
+      `${synthetic.blobVersions} blob versions over ${synthetic.commits} commits, pack ${megabytes(synthetic.packBytes)} MB ` +
+      `(built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s)`,
+  );
+
+  const dataDir = temporaryDirectory("venom-bench-pipeline-");
+  progress("starting the app (venom serve, App mode)");
+  const app = await startVenom({ env: appEnvironment(dataDir) });
+  venom = app;
+
+  // 1. REST calls per resolved issue.
+  const runs: IssueRun[] = [];
+  for (let index = 1; index <= issuesInSequence; index += 1) {
+    progress(`part 1: issue ${index}/${issuesInSequence} on ${smallRepo}`);
+    runs.push(await resolveIssue(app, smallRepo, `[happy] add() subtracts (${index})`, "add(2,3) returns -1; it should return 5.", 90_000));
+  }
+
+  // 2. Prompt tokens on the 5,000-file repository.
+  progress(`part 2: one issue on ${bigRepo}`);
+  const bigRun = await resolveIssue(
+    app,
+    bigRepo,
+    "[platform] invoiceTotal subtracts the discount twice",
+    `invoiceTotal(100, 10, 5) returns 85 instead of 95: the discount is applied twice in ${targetFile}.`,
+    180_000,
+  );
+  const prompts = promptReport(bigRun);
+
+  venom = undefined;
+  await app.stop();
+  const appOutput = app.output;
+
+  // 3. Partial vs full clone of the 5,000-file repository.
+  const cloneParent = temporaryDirectory("venom-bench-clones-");
+  const cloneUrl = `${fake.url}/${bigRepo}.git`;
+  progress(`part 3: warm-up clones, then ${cloneRuns} partial and ${cloneRuns} full clones, alternating`);
+  await timeClone("partial", cloneUrl, fake.token, cloneParent, "warmup");
+  await timeClone("full", cloneUrl, fake.token, cloneParent, "warmup");
+  const samples: CloneSample[] = [];
+  for (let run = 0; run < cloneRuns; run += 1) {
+    samples.push(await timeClone("partial", cloneUrl, fake.token, cloneParent, String(run)));
+    samples.push(await timeClone("full", cloneUrl, fake.token, cloneParent, String(run)));
+  }
+  const partial = samples.filter((sample) => sample.kind === "partial");
+  const full = samples.filter((sample) => sample.kind === "full");
+  const partialMedian = median(partial.map((sample) => sample.milliseconds));
+  const fullMedian = median(full.map((sample) => sample.milliseconds));
+  const cloneRatio = fullMedian > 0 ? partialMedian / fullMedian : null;
+  const partialGitBytes = median(partial.map((sample) => sample.gitDirBytes));
+  const fullGitBytes = median(full.map((sample) => sample.gitDirBytes));
+
+  // ---- report ----
+  const allRuns = [...runs, bigRun];
+  const failed = allRuns.filter((run) => run.job.state !== "succeeded");
+  console.log("");
+  console.log("pipeline benchmark: the real app (venom serve, App mode) against the fake GitHub, the scripted LLM and webhook sinks");
+  console.log("");
+  console.log(`1. GitHub REST calls per resolved issue (paths under /api/v3, status-comment edits included; target ≤ ${restTarget})`);
+  table(
+    ["issue", "repo", "state", "checks", "REST", "git HTTP", "seconds", ""],
+    allRuns.map((run) => [
+      `#${run.issue}`,
+      run.repo,
+      run.job.state,
+      run.job.checks ?? "-",
+      String(run.rest.length),
+      String(run.git.length),
+      run.seconds.toFixed(1),
+      verdict(run.rest.length <= restTarget),
+    ]),
+  );
+  const first = runs[0];
+  const later = runs.at(-1);
+  if (first) printBreakdown("first issue (one-time App calls included)", first);
+  if (later && later !== first) printBreakdown("later issue", later);
+  console.log("");
+  console.log(`2. Prompt tokens, ${bigRepo}: ${synthetic.paths.length} files in ${synthetic.directories} directories (issue #${bigRun.issue}, ${bigRun.job.state})`);
+  table(
+    ["figure", "value"],
+    [
+      ["Architect's first prompt, tokens (chars/4)", `${prompts.architectPromptTokens} (target < ${architectPromptTarget}: ${verdict(prompts.architectPromptTokens < architectPromptTarget)})`],
+      ["  system message, chars", String(prompts.architectSystemChars)],
+      ["  user message, chars", String(prompts.architectUserChars)],
+      ["    of which the repository map, chars", String(prompts.repoMapChars)],
+      [`  tool schemas JSON (${prompts.architectTools} tools), chars`, String(prompts.toolSchemaChars)],
+      ["LLM requests in the run (Architect + Coder)", `${prompts.llmRequests} (${prompts.architectRequests} + ${prompts.coderRequests})`],
+      ["prompt tokens, whole run (fake's usage)", String(prompts.promptTokens)],
+      ["completion tokens, whole run (fake's usage)", String(prompts.completionTokens)],
+      ["largest single prompt, tokens", String(prompts.largestPromptTokens)],
+      ["job record's tokens", prompts.jobTokens === null ? "n/a" : String(prompts.jobTokens)],
+    ],
+  );
+  console.log("");
+  console.log(
+    `3. Clone of ${bigRepo} over the fake's git smart HTTP (tip ${megabytes(synthetic.tipBytes)} MB in ${synthetic.paths.length} files, ` +
+      `${synthetic.commits} commits, server pack ${megabytes(synthetic.packBytes)} MB; ${cloneRuns} runs each, alternating, after one warm-up each)`,
+  );
+  table(
+    ["clone", "median ms", "runs ms", ".git MB (median)"],
+    [
+      ["partial (--filter=blob:none --depth 1 --single-branch --no-tags)", partialMedian.toFixed(0), partial.map((sample) => sample.milliseconds.toFixed(0)).join(" "), megabytes(partialGitBytes)],
+      ["full (plain git clone)", fullMedian.toFixed(0), full.map((sample) => sample.milliseconds.toFixed(0)).join(" "), megabytes(fullGitBytes)],
+    ],
+  );
+  console.log(
+    `  partial/full time: ${cloneRatio === null ? "n/a" : `${cloneRatio.toFixed(2)}×`} (target ≤ ${cloneRatioTarget}×: ${verdict(cloneRatio !== null && cloneRatio <= cloneRatioTarget)}); ` +
+      `partial/full .git size: ${fullGitBytes > 0 ? (partialGitBytes / fullGitBytes).toFixed(2) : "n/a"}×`,
+  );
+  if (failed.length > 0) {
+    console.log("");
+    console.log(`warning: ${failed.length} job(s) did not succeed: ${failed.map((run) => `#${run.issue} ${run.job.state}: ${run.job.error ?? ""}`).join("; ")}`);
+    console.log(appOutput.slice(-20).join("\n"));
+  }
+
+  console.log(
+    JSON.stringify({
+      benchmark: "pipeline",
+      rest: {
+        target: restTarget,
+        perIssue: runs.map((run) => ({ issue: run.issue, state: run.job.state, rest: run.rest.length, git: run.git.length, seconds: Number(run.seconds.toFixed(2)) })),
+        bigRepoIssue: { issue: bigRun.issue, state: bigRun.job.state, rest: bigRun.rest.length, git: bigRun.git.length, seconds: Number(bigRun.seconds.toFixed(2)) },
+        firstBreakdown: first ? breakdown(first.rest, first.repo).map((row) => ({ call: row.call, count: row.count })) : [],
+        laterBreakdown: later ? breakdown(later.rest, later.repo).map((row) => ({ call: row.call, count: row.count })) : [],
+      },
+      tokens: { repoFiles: synthetic.paths.length, directories: synthetic.directories, target: architectPromptTarget, ...prompts },
+      clone: {
+        runs: cloneRuns,
+        partialMedianMs: Number(partialMedian.toFixed(1)),
+        fullMedianMs: Number(fullMedian.toFixed(1)),
+        ratio: cloneRatio === null ? null : Number(cloneRatio.toFixed(3)),
+        target: cloneRatioTarget,
+        partialGitDirBytes: partialGitBytes,
+        fullGitDirBytes: fullGitBytes,
+        tipBytes: synthetic.tipBytes,
+        serverPackBytes: synthetic.packBytes,
+        commits: synthetic.commits,
+        partialRunsMs: partial.map((sample) => Number(sample.milliseconds.toFixed(1))),
+        fullRunsMs: full.map((sample) => Number(sample.milliseconds.toFixed(1))),
+      },
+    }),
+  );
+  return failed.length > 0 ? 1 : 0;
+}
+
+function fakeLlmOrThrow(): FakeLlm {
+  if (!llm) throw new Error("fake LLM not started");
+  return llm;
+}
+
+process.once("SIGINT", () => {
+  void cleanUp().finally(() => process.exit(130));
+});
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(error);
+  if (venom) process.stderr.write(`${venom.output.slice(-30).join("\n")}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+}
