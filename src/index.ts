@@ -7,3 +7,6 @@ export { decide, parseSlashCommand, type Decision } from "./intake/decide.js";
 export type { Job, JobRecord, JobQueue, JobState, Trigger } from "./queue/types.js";
 export type { JobHandler, JobContext } from "./queue/worker.js";
 export type { IntegrationStatus } from "./dashboard/integrations.js";
+export type { Orchestrator, Integrator, RemoteIssueResult } from "./pipeline/orchestrator.js";
+export type { PlatformSkill, PlatformIssue, PlatformIssueDetails, PlatformConnection } from "./skills/platform.js";
+export type { Notifier, NotificationEvent, Channel } from "./skills/notify/notifier.js";

@@ -25,6 +25,8 @@ import { CheckRunner } from "./pipeline/guardian.js";
 import { createIssueJobHandler } from "./pipeline/issue-job.js";
 import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
+import { PlatformSkill } from "./skills/platform.js";
+import { Integrator, Orchestrator } from "./pipeline/orchestrator.js";
 
 export interface VenomOptions {
   config?: VenomConfig;
@@ -51,6 +53,11 @@ export interface Venom {
   metrics: Metrics;
   llm: LlmClient | undefined;
   notifier: Notifier;
+  /** `handleRemoteIssue({repo, issueNumber})`: the whole pipeline for one issue (the seed's Example 1). */
+  orchestrator: Orchestrator;
+  /** `pollIssues()`, `handleIssue()`, `finalizeIssue()`. */
+  integrator: Integrator;
+  skills: { platform: PlatformSkill };
   /** Each integration's status (configured, connected, detail masked). */
   checkConnections(): Promise<IntegrationStatus[]>;
   /** Starts the HTTP server (webhooks, health, metrics, dashboard); resolves to the bound port. */
@@ -144,6 +151,11 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     log: log.child({ name: "poller" }),
   });
 
+  const pipelineDependencies = { config, queue, worker, github, poller, notifier };
+  const orchestrator = new Orchestrator(pipelineDependencies);
+  const integrator = new Integrator(pipelineDependencies);
+  const skills = { platform: new PlatformSkill({ config, github, notifier }) };
+
   const checkConnections = async (): Promise<IntegrationStatus[]> => {
     const githubStatus = await probe(
       "github",
@@ -197,6 +209,9 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     metrics,
     llm,
     notifier,
+    orchestrator,
+    integrator,
+    skills,
     checkConnections,
     async listen(port = config.server.port, host = config.server.host) {
       server = createHttpServer(routes, log.child({ name: "http" }));

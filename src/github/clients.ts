@@ -29,6 +29,13 @@ export class GitHubClients {
     return this.#probot.auth();
   }
 
+  /** The App's installation on a repository (App mode). */
+  async installationFor(owner: string, repo: string): Promise<number> {
+    const appOctokit = await this.#probot.auth();
+    const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
+    return data.id;
+  }
+
   /** A token for git over HTTPS: the installation token (App mode) or GITHUB_TOKEN. Kept in memory only. */
   async gitToken(installationId?: number): Promise<string> {
     if (this.#config.mode === "token") return this.#config.token as string;
