@@ -182,6 +182,32 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       if (!result.commit) exitCode = 1;
     });
 
+  program
+    .command("notify")
+    .description("send a notification to Discord, Slack and/or Teams")
+    .argument("<message>", "the text to send")
+    .option("--channel <channel>", "discord, slack, teams or all", "all")
+    .option("--json", "print JSON")
+    .action(async (message: string, options: { channel: string; json?: boolean }) => {
+      const channels = ["discord", "slack", "teams", "all"];
+      if (!channels.includes(options.channel)) throw new ConfigError(`--channel must be one of ${channels.join(", ")}.`);
+      const loaded = config();
+      const { Notifier } = await import("./skills/notify/notifier.js");
+      const { createChannelSenders } = await import("./skills/notify/senders.js");
+      const log = await createLogger({ level: "error", secrets: loaded.secrets, destination: process.stderr });
+      const notifier = new Notifier(createChannelSenders(loaded.integrations), log);
+      if (options.channel === "all" && notifier.configured().length === 0) {
+        throw new ConfigError("Webhook URL not configured: set DISCORD_WEBHOOK_URL, SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL.");
+      }
+      const results = await notifier.send({ title: "Venom Integrator", message, status: "info" }, options.channel as "all");
+      io.out(
+        options.json
+          ? JSON.stringify(results)
+          : results.map((result) => `${result.ok ? "✓" : "✗"} ${result.channel}${result.error ? `  ${result.error}` : "  sent"}`).join("\n"),
+      );
+      if (results.some((result) => !result.ok)) exitCode = 1;
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;

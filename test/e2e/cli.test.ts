@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli.js";
 import { FakeGitHub } from "../support/fake-github.js";
 import { startVenom } from "../support/venom-process.js";
+import { WebhookSink } from "../support/webhook-sink.js";
 
 let github: FakeGitHub;
 
@@ -82,6 +83,28 @@ describe("venom CLI", () => {
     expect(records[0]).toMatchObject({ repo: "octo/cli", issue: 1, trigger: "poll", state: "queued" });
     const human = await cli(["jobs"], env);
     expect(human.out).toMatch(/octo\/cli#1\s+queued/);
+  });
+
+  it("notify sends to the chosen channel, reports a failing webhook, and says when none is configured", async () => {
+    const sink = await WebhookSink.start();
+    try {
+      const env = { SLACK_WEBHOOK_URL: sink.slackUrl(), TEAMS_WEBHOOK_URL: sink.teamsUrl() };
+      const sent = await cli(["notify", "Deploy completed", "--channel", "slack", "--json"], env);
+      expect(sent.code).toBe(0);
+      expect(JSON.parse(sent.out)).toEqual([{ channel: "slack", ok: true }]);
+      expect(JSON.stringify(sink.received[0]?.body)).toContain("Deploy completed");
+      sink.failNext(500);
+      const all = await cli(["notify", "Second"], env);
+      expect(all.code).toBe(1);
+      // Both channels are sent at once: one got the 500, the other went through.
+      expect(all.out.match(/^✗ (slack|teams) .*500/gm)).toHaveLength(1);
+      expect(all.out.match(/^✓ (slack|teams)\s+sent/gm)).toHaveLength(1);
+      const none = await cli(["notify", "x"], {});
+      expect(none.code).toBe(2);
+      expect(none.err).toMatch(/Webhook URL not configured/);
+    } finally {
+      await sink.stop();
+    }
   });
 
   it("a bad variable stops with one line naming it and exit code 2", async () => {
