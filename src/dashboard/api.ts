@@ -4,6 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { pathOf, send, type RouteHandler } from "../http/respond.js";
 import { toRecord, type JobQueue, type JobState } from "../queue/types.js";
 import type { IntegrationStatus } from "./integrations.js";
+import { renderDashboard, renderLogin } from "./page.js";
 
 export interface DashboardOptions {
   queue: JobQueue;
@@ -12,20 +13,41 @@ export interface DashboardOptions {
   /** Extra `/venom/api/<name>` GET endpoints (traffic…), registered by other layers. */
   extraEndpoints?: Record<string, () => unknown | Promise<unknown>>;
   onRetried?: (jobId: string) => void;
-  page?: () => Promise<string>;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 const STATES: readonly JobState[] = ["queued", "running", "succeeded", "failed", "cancelled"];
 
+const COOKIE = "venom_dashboard";
+
+function sameToken(given: string, token: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Bearer header (scripts) or the login cookie (browsers); with no token configured, loopback clients only. */
 export function isAuthorized(request: IncomingMessage, token: string | undefined): boolean {
   if (!token) return LOOPBACK.has(request.socket.remoteAddress ?? "");
-  const header = request.headers.authorization ?? "";
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match?.[1]) return false;
-  const given = Buffer.from(match[1].trim());
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim();
+  if (bearer) return sameToken(bearer, token);
+  const cookie = (request.headers.cookie ?? "")
+    .split(";")
+    .map((part) => part.trim())
+    .find((part) => part.startsWith(`${COOKIE}=`))
+    ?.slice(COOKIE.length + 1);
+  return cookie !== undefined && sameToken(decodeURIComponent(cookie), token);
+}
+
+async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > 10_000) break;
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
 export function createDashboardRoutes(options: DashboardOptions): RouteHandler {
@@ -33,7 +55,26 @@ export function createDashboardRoutes(options: DashboardOptions): RouteHandler {
   return async (request, response) => {
     const path = pathOf(request);
     if (path !== "/venom" && !path.startsWith("/venom/")) return false;
+    if (path === "/venom/login" && request.method === "POST" && options.dashboardToken) {
+      const given = (await readForm(request)).get("token") ?? "";
+      if (!sameToken(given, options.dashboardToken)) {
+        response.writeHead(401, { "content-type": "text/html; charset=utf-8" });
+        response.end(renderLogin("That token is not VENOM_DASHBOARD_TOKEN."));
+        return true;
+      }
+      response.writeHead(303, {
+        location: "/venom",
+        "set-cookie": `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/venom; Max-Age=43200`,
+      });
+      response.end();
+      return true;
+    }
     if (!isAuthorized(request, options.dashboardToken)) {
+      if ((path === "/venom" || path === "/venom/") && options.dashboardToken && request.method === "GET") {
+        response.writeHead(401, { "content-type": "text/html; charset=utf-8" });
+        response.end(renderLogin("Enter the dashboard token (VENOM_DASHBOARD_TOKEN)."));
+        return true;
+      }
       send(
         response,
         401,
@@ -49,7 +90,12 @@ export function createDashboardRoutes(options: DashboardOptions): RouteHandler {
     }
     const url = new URL(request.url ?? "/", "http://localhost");
     if (request.method === "GET" && (path === "/venom" || path === "/venom/")) {
-      const html = options.page ? await options.page() : "<!doctype html><title>Venom</title>";
+      const traffic = options.extraEndpoints?.traffic;
+      const html = renderDashboard({
+        integrations: await options.integrations(),
+        jobs: (await queue.list({ limit: 50 })).map(toRecord),
+        traffic: traffic ? ((await traffic()) as Parameters<typeof renderDashboard>[0]["traffic"]) : undefined,
+      });
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       response.end(html);
       return true;
