@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
@@ -57,10 +57,16 @@ interface IssueRun {
   seconds: number;
 }
 
+type CloneKind = "partial" | "full";
+
 interface CloneSample {
-  kind: "partial" | "full";
+  kind: CloneKind;
+  /** With checkout (what the app runs), or `--no-checkout` (the transfer and indexing alone). */
+  checkout: boolean;
   milliseconds: number;
   gitDirBytes: number;
+  /** Requests the fake GitHub's git smart HTTP served for this clone. */
+  gitRequests: number;
 }
 
 // ---- live resources, stopped on exit ---------------------------------------------------------
@@ -319,16 +325,40 @@ async function directoryBytes(directory: string): Promise<number> {
 
 const partialFlags = ["--filter=blob:none", "--depth", "1", "--single-branch", "--no-tags"];
 
-async function timeClone(kind: "partial" | "full", url: string, token: string, parent: string, run: string): Promise<CloneSample> {
-  const target = path.join(parent, `${kind}-${run}`);
-  const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
-  const args = ["-c", `http.extraHeader=${header}`, "clone", "--quiet", ...(kind === "partial" ? partialFlags : []), url, target];
+/**
+ * Times one `git clone` over the fake's smart HTTP. The clone is kept until the end: deleting
+ * ~10,000 files between runs made the next runs' checkouts several times slower on this VM.
+ * `sync` first, so writeback of the previous run's files is not billed to this one.
+ */
+async function timeClone(kind: CloneKind, checkout: boolean, url: string, parent: string, run: string): Promise<CloneSample> {
+  const fake = github;
+  if (!fake) throw new Error("fake GitHub not started");
+  const target = path.join(parent, `${kind}-${checkout ? "checkout" : "bare"}-${run}`);
+  const header = `Authorization: Basic ${Buffer.from(`x-access-token:${fake.token}`).toString("base64")}`;
+  const args = ["-c", `http.extraHeader=${header}`, "clone", "--quiet", ...(checkout ? [] : ["--no-checkout"]), ...(kind === "partial" ? partialFlags : []), url, target];
+  await execFileAsync("sync", []).catch(() => undefined);
+  const requestsBefore = fake.requests.length;
   const started = performance.now();
   await execFileAsync("git", args, { env: gitEnvironment(), maxBuffer: 16 * 1024 * 1024 });
   const milliseconds = performance.now() - started;
-  const gitDirBytes = await directoryBytes(path.join(target, ".git"));
-  rmSync(target, { recursive: true, force: true });
-  return { kind, milliseconds, gitDirBytes };
+  const gitRequests = fake.requests.length - requestsBefore;
+  return { kind, checkout, milliseconds, gitDirBytes: await directoryBytes(path.join(target, ".git")), gitRequests };
+}
+
+interface CloneStats {
+  medianMs: number;
+  runsMs: number[];
+  gitDirBytes: number;
+  gitRequests: number;
+}
+
+function cloneStats(samples: CloneSample[]): CloneStats {
+  return {
+    medianMs: Number(median(samples.map((sample) => sample.milliseconds)).toFixed(1)),
+    runsMs: samples.map((sample) => Number(sample.milliseconds.toFixed(1))),
+    gitDirBytes: median(samples.map((sample) => sample.gitDirBytes)),
+    gitRequests: median(samples.map((sample) => sample.gitRequests)),
+  };
 }
 
 function median(values: number[]): number {
@@ -422,21 +452,25 @@ async function main(): Promise<number> {
   // 3. Partial vs full clone of the 5,000-file repository.
   const cloneParent = temporaryDirectory("venom-bench-clones-");
   const cloneUrl = `${fake.url}/${bigRepo}.git`;
-  progress(`part 3: warm-up clones, then ${cloneRuns} partial and ${cloneRuns} full clones, alternating`);
-  await timeClone("partial", cloneUrl, fake.token, cloneParent, "warmup");
-  await timeClone("full", cloneUrl, fake.token, cloneParent, "warmup");
+  const load = loadavg()[0] ?? 0;
+  progress(`part 3: warm-up clones, then ${cloneRuns} partial and ${cloneRuns} full clones alternating, with and without checkout (load ${load.toFixed(2)} on ${cpus().length} CPUs)`);
+  await timeClone("partial", true, cloneUrl, cloneParent, "warmup");
+  await timeClone("full", true, cloneUrl, cloneParent, "warmup");
   const samples: CloneSample[] = [];
   for (let run = 0; run < cloneRuns; run += 1) {
-    samples.push(await timeClone("partial", cloneUrl, fake.token, cloneParent, String(run)));
-    samples.push(await timeClone("full", cloneUrl, fake.token, cloneParent, String(run)));
+    for (const checkout of [true, false]) {
+      samples.push(await timeClone("partial", checkout, cloneUrl, cloneParent, String(run)));
+      samples.push(await timeClone("full", checkout, cloneUrl, cloneParent, String(run)));
+    }
   }
-  const partial = samples.filter((sample) => sample.kind === "partial");
-  const full = samples.filter((sample) => sample.kind === "full");
-  const partialMedian = median(partial.map((sample) => sample.milliseconds));
-  const fullMedian = median(full.map((sample) => sample.milliseconds));
-  const cloneRatio = fullMedian > 0 ? partialMedian / fullMedian : null;
-  const partialGitBytes = median(partial.map((sample) => sample.gitDirBytes));
-  const fullGitBytes = median(full.map((sample) => sample.gitDirBytes));
+  const clones = (kind: CloneKind, checkout: boolean): CloneStats => cloneStats(samples.filter((sample) => sample.kind === kind && sample.checkout === checkout));
+  const partial = clones("partial", true);
+  const full = clones("full", true);
+  const partialTransfer = clones("partial", false);
+  const fullTransfer = clones("full", false);
+  const cloneRatio = full.medianMs > 0 ? partial.medianMs / full.medianMs : null;
+  const transferRatio = fullTransfer.medianMs > 0 ? partialTransfer.medianMs / fullTransfer.medianMs : null;
+  const sizeRatio = full.gitDirBytes > 0 ? partial.gitDirBytes / full.gitDirBytes : null;
 
   // ---- report ----
   const allRuns = [...runs, bigRun];
@@ -484,17 +518,27 @@ async function main(): Promise<number> {
     `3. Clone of ${bigRepo} over the fake's git smart HTTP (tip ${megabytes(synthetic.tipBytes)} MB in ${synthetic.paths.length} files, ` +
       `${synthetic.commits} commits, server pack ${megabytes(synthetic.packBytes)} MB; ${cloneRuns} runs each, alternating, after one warm-up each)`,
   );
+  const cloneRow = (label: string, stats: CloneStats): string[] => [
+    label,
+    stats.medianMs.toFixed(0),
+    stats.runsMs.map((value) => value.toFixed(0)).join(" "),
+    megabytes(stats.gitDirBytes),
+    String(stats.gitRequests),
+  ];
   table(
-    ["clone", "median ms", "runs ms", ".git MB (median)"],
+    ["clone", "median ms", "runs ms", ".git MB", "git HTTP requests"],
     [
-      ["partial (--filter=blob:none --depth 1 --single-branch --no-tags)", partialMedian.toFixed(0), partial.map((sample) => sample.milliseconds.toFixed(0)).join(" "), megabytes(partialGitBytes)],
-      ["full (plain git clone)", fullMedian.toFixed(0), full.map((sample) => sample.milliseconds.toFixed(0)).join(" "), megabytes(fullGitBytes)],
+      cloneRow("partial: --filter=blob:none --depth 1 --single-branch --no-tags (as the app)", partial),
+      cloneRow("full: plain git clone", full),
+      cloneRow("partial, --no-checkout (transfer + indexing only)", partialTransfer),
+      cloneRow("full, --no-checkout (transfer + indexing only)", fullTransfer),
     ],
   );
   console.log(
     `  partial/full time: ${cloneRatio === null ? "n/a" : `${cloneRatio.toFixed(2)}×`} (target ≤ ${cloneRatioTarget}×: ${verdict(cloneRatio !== null && cloneRatio <= cloneRatioTarget)}); ` +
-      `partial/full .git size: ${fullGitBytes > 0 ? (partialGitBytes / fullGitBytes).toFixed(2) : "n/a"}×`,
+      `without checkout: ${transferRatio === null ? "n/a" : `${transferRatio.toFixed(2)}×`}; partial/full .git size: ${sizeRatio === null ? "n/a" : `${sizeRatio.toFixed(2)}×`}`,
   );
+  console.log(`  (machine load ${load.toFixed(2)} on ${cpus().length} CPUs when part 3 started; the checkout of a partial clone fetches every blob of the tip in one more request)`);
   if (failed.length > 0) {
     console.log("");
     console.log(`warning: ${failed.length} job(s) did not succeed: ${failed.map((run) => `#${run.issue} ${run.job.state}: ${run.job.error ?? ""}`).join("; ")}`);
@@ -514,17 +558,19 @@ async function main(): Promise<number> {
       tokens: { repoFiles: synthetic.paths.length, directories: synthetic.directories, target: architectPromptTarget, ...prompts },
       clone: {
         runs: cloneRuns,
-        partialMedianMs: Number(partialMedian.toFixed(1)),
-        fullMedianMs: Number(fullMedian.toFixed(1)),
-        ratio: cloneRatio === null ? null : Number(cloneRatio.toFixed(3)),
         target: cloneRatioTarget,
-        partialGitDirBytes: partialGitBytes,
-        fullGitDirBytes: fullGitBytes,
+        ratio: cloneRatio === null ? null : Number(cloneRatio.toFixed(3)),
+        ratioWithoutCheckout: transferRatio === null ? null : Number(transferRatio.toFixed(3)),
+        gitDirSizeRatio: sizeRatio === null ? null : Number(sizeRatio.toFixed(3)),
+        partial,
+        full,
+        partialNoCheckout: partialTransfer,
+        fullNoCheckout: fullTransfer,
         tipBytes: synthetic.tipBytes,
         serverPackBytes: synthetic.packBytes,
         commits: synthetic.commits,
-        partialRunsMs: partial.map((sample) => Number(sample.milliseconds.toFixed(1))),
-        fullRunsMs: full.map((sample) => Number(sample.milliseconds.toFixed(1))),
+        loadAverage: Number(load.toFixed(2)),
+        cpus: cpus().length,
       },
     }),
   );

@@ -1,0 +1,195 @@
+// GitHub through Octokit: throttling handlers that retry (secondary limits too), quota tracking, per-installation spacing.
+import type { Octokit as OctokitCore, OctokitOptions } from "@octokit/core";
+import type { ThrottlingOptions } from "@octokit/plugin-throttling";
+import type { ProbotOctokit } from "probot";
+import type { Logger } from "pino";
+import { header, parseRetryAfter, statusOutcome, type HeaderSource, type Outcome } from "./outcome.js";
+import { realSleep, type Sleep } from "./sleep.js";
+import type { TrafficControl } from "./traffic-control.js";
+import { TrafficRefusedError } from "./traffic-refused-error.js";
+
+export interface GitHubThrottleOptions {
+  log: Logger;
+  /** Longest wait a request sits through before giving up so the job re-queues (default 30 s, as the traffic layer). */
+  maxWaitSeconds?: number;
+  /** Retries after a rate limit, primary or secondary (default 3). */
+  maxRetries?: number;
+  /** Wait after a secondary limit without `retry-after` (default 60 s, GitHub's advice). */
+  fallbackSecondaryRetryAfterSeconds?: number;
+  /** Books each throttled attempt under `github:<method>` (a 429 and a retry) in the traffic snapshot. */
+  traffic?: TrafficControl;
+}
+
+type LimitOptions = { method: string; url: string };
+
+/** Octokit's throttling handlers: `true` means "wait `retryAfter` seconds and try again". */
+export type GitHubThrottle = Pick<ThrottlingOptions & { enabled?: true }, "onRateLimit" | "onSecondaryRateLimit" | "fallbackSecondaryRateRetryAfter"> & {
+  /** Milliseconds per second of `retryAfter` (Octokit's default 1000; tests shrink it). */
+  retryAfterBaseValue?: number;
+};
+
+/**
+ * Options for `@octokit/plugin-throttling` (`throttle`): primary limits wait for the reset, secondary limits wait for
+ * `retry-after` (fallback 60 s) — both up to `maxRetries` times and only while the wait is at most `maxWaitSeconds`.
+ * A longer wait answers false: the 403/429 reaches the caller, whose error maps to a transient error with
+ * `retryAfterSeconds`, so the job goes back to the queue instead of holding a worker.
+ */
+export function createGitHubThrottle(options: GitHubThrottleOptions): GitHubThrottle {
+  const { log, traffic } = options;
+  const maxWaitSeconds = options.maxWaitSeconds ?? (traffic ? traffic.settings.maxWaitMs / 1000 : 30);
+  const maxRetries = options.maxRetries ?? 3;
+  const fallback = options.fallbackSecondaryRetryAfterSeconds ?? 60;
+
+  const handler =
+    (kind: "primary" | "secondary") =>
+    (retryAfter: number, request: LimitOptions, _octokit: unknown, retryCount: number): boolean => {
+      const fields = { method: request.method, url: request.url, retryAfterSeconds: retryAfter, retryCount, kind };
+      const wantRetry = retryCount < maxRetries && retryAfter <= maxWaitSeconds;
+      if (wantRetry) {
+        traffic?.recordRetry("github", request.method, { kind: "rate-limited", retryAfterMs: retryAfter * 1000 });
+        log.warn(fields, `GitHub ${kind} rate limit on ${request.method} ${request.url}; retrying in ${retryAfter} s`);
+      } else {
+        log.warn(
+          fields,
+          retryCount >= maxRetries
+            ? `GitHub ${kind} rate limit on ${request.method} ${request.url} after ${retryCount} retries; giving up`
+            : `GitHub ${kind} rate limit on ${request.method} ${request.url} asks for ${retryAfter} s; the job waits in the queue instead`,
+        );
+      }
+      return wantRetry;
+    };
+
+  return {
+    onRateLimit: handler("primary"),
+    onSecondaryRateLimit: handler("secondary"),
+    fallbackSecondaryRateRetryAfter: fallback,
+  };
+}
+
+/** Where a request's quota is booked: the installation, else `token` (GITHUB_TOKEN) or `app` (JWT). */
+export function installationKey(options: OctokitOptions): string {
+  const auth = options.auth as { installationId?: unknown; token?: unknown } | undefined;
+  if (auth && (typeof auth.installationId === "number" || typeof auth.installationId === "string")) return String(auth.installationId);
+  if (auth && typeof auth.token === "string") return "token";
+  return "app";
+}
+
+/** GitHub signals rate limits with 403 as often as 429: either counts as "rate-limited", never as a failure. */
+export function gitHubErrorOutcome(error: unknown, now: number): Outcome | undefined {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== "number") return undefined;
+  const headers = (error as { response?: { headers?: HeaderSource } }).response?.headers;
+  if (status === 403 || status === 429) {
+    const message = error instanceof Error ? error.message : "";
+    const exhausted = header(headers, "x-ratelimit-remaining") === "0";
+    const retryAfterMs = parseRetryAfter(headers, now);
+    if (status === 429 || exhausted || retryAfterMs !== undefined || /rate limit/i.test(message)) {
+      const reset = Number(header(headers, "x-ratelimit-reset"));
+      const untilReset = exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined;
+      const wait = retryAfterMs ?? untilReset;
+      return { kind: "rate-limited", status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+    }
+  }
+  return statusOutcome(status, headers, now);
+}
+
+export interface TrackRateLimitOptions {
+  /** Pass each request through the `github:<method>` bucket, GitHub's breaker and the global cap (default true). */
+  admit?: boolean;
+  sleep?: Sleep;
+  now?: () => number;
+}
+
+/**
+ * An Octokit plugin: books every request under `github:<method>` in the traffic snapshot and records
+ * `x-ratelimit-limit/remaining/used/reset` per installation. Added last, it wraps the throttling and retry plugins,
+ * so it sees one logical request (their retries are counted through `createGitHubThrottle({ traffic })`).
+ * When GitHub's last word was "wait N s" (a rate limit the throttling handlers gave up on), the installation's other
+ * requests wait too — or, past the traffic layer's threshold, fail at once with a TrafficRefusedError.
+ */
+export function trackRateLimit(traffic: TrafficControl, options: TrackRateLimitOptions = {}) {
+  const admit = options.admit ?? true;
+  const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? Date.now;
+  // GitHub's limits are per installation: one installation's wait must not stall the others.
+  const pausedUntil = new Map<string, number>();
+
+  return (octokit: OctokitCore, octokitOptions: OctokitOptions): void => {
+    const installation = installationKey(octokitOptions);
+    octokit.hook.wrap("request", async (request, requestOptions) => {
+      const method = requestOptions.method;
+      const wait = (pausedUntil.get(installation) ?? 0) - now();
+      if (wait > 0) {
+        if (wait > traffic.settings.maxWaitMs) {
+          throw new TrafficRefusedError("retry-after", `github:${method.toLowerCase()}`, wait, `GitHub asked installation ${installation} to wait`);
+        }
+        await sleep(wait);
+      } else if (pausedUntil.has(installation)) {
+        pausedUntil.delete(installation);
+      }
+      const send = async () => {
+        try {
+          const response = await request(requestOptions);
+          traffic.recordGitHubQuota(installation, response.headers as HeaderSource);
+          return response;
+        } catch (error) {
+          const headers = (error as { response?: { headers?: HeaderSource } }).response?.headers;
+          if (headers) traffic.recordGitHubQuota(installation, headers);
+          const outcome = gitHubErrorOutcome(error, now());
+          if (outcome?.kind === "rate-limited" && outcome.retryAfterMs !== undefined) {
+            pausedUntil.set(installation, Math.max(pausedUntil.get(installation) ?? 0, now() + outcome.retryAfterMs));
+          }
+          throw error;
+        }
+      };
+      if (!admit) {
+        // Book the outcome only; the throttling plugin alone decides when to send.
+        try {
+          const response = await send();
+          traffic.record("github", method, statusOutcome(response.status, undefined, now()));
+          return response;
+        } catch (error) {
+          traffic.record("github", method, gitHubErrorOutcome(error, now()) ?? { kind: "exception" });
+          throw error;
+        }
+      }
+      // Octokit's own plugins retry; ours must not multiply their attempts.
+      return traffic.run("github", method, send, { retry: false, classifyError: gitHubErrorOutcome, pauseProvider: false });
+    });
+  };
+}
+
+export interface GitHubTrafficOptions {
+  throttle: GitHubThrottle;
+  /** Adds `trackRateLimit(traffic)` when given. */
+  traffic?: TrafficControl;
+  trackRateLimit?: TrackRateLimitOptions;
+}
+
+/** Statuses Octokit's retry plugin leaves alone: the usual ones plus 429, which the throttling handlers own. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/**
+ * The Octokit class to give Probot (`new Probot({ Octokit: withGitHubTraffic(ProbotOctokit, …) })`).
+ *
+ * A plain `ProbotOctokit.defaults({ throttle })` is not enough: Probot passes its own throttle options (secondary
+ * limits only logged) as instance options, which win over object defaults. A function default runs on every
+ * construction and puts ours on top, keeping Probot's Redis `connection`/`Bottleneck` when clustering. It also gives
+ * every installation its own throttle `id`, so the throttling plugin's `write` group (one mutating request at a time,
+ * 1 s apart, per id) spaces writes per installation — event Octokits included, which Probot leaves on one shared id.
+ */
+export function withGitHubTraffic(Octokit: typeof ProbotOctokit, options: GitHubTrafficOptions): typeof ProbotOctokit {
+  const Base = options.traffic ? Octokit.plugin(trackRateLimit(options.traffic, options.trackRateLimit)) : Octokit;
+  return Base.defaults((instance: OctokitOptions = {}): OctokitOptions => {
+    const throttle = instance.throttle as (Partial<ThrottlingOptions> & { enabled?: boolean }) | undefined;
+    const retry = instance.retry as { doNotRetry?: number[] } | undefined;
+    return {
+      ...instance,
+      throttle:
+        throttle?.enabled === false
+          ? (throttle as ThrottlingOptions)
+          : ({ ...throttle, ...options.throttle, id: throttle?.id ?? installationKey(instance) } as ThrottlingOptions),
+      retry: { ...retry, doNotRetry: [...new Set([...(retry?.doNotRetry ?? []), ...DO_NOT_RETRY])] },
+    };
+  });
+}
