@@ -1,6 +1,6 @@
 // The composition root: builds the service graph from config. The CLI, the server and tests all use it.
 import type { Server } from "node:http";
-import { Probot } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { createAppFunction } from "./app.js";
 import { readConfig, type VenomConfig } from "./config/env.js";
 import { createDashboardRoutes } from "./dashboard/api.js";
@@ -18,6 +18,8 @@ import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
 import { createLogger, type Logger } from "./log.js";
 import type { DeliveryInbox } from "./queue/inbox.js";
 import { openDatabase, SqliteInbox, SqliteJobQueue } from "./queue/sqlite-queue.js";
+import { BullmqJobQueue } from "./queue/bullmq-queue.js";
+import { RedisInbox } from "./queue/redis-inbox.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
 import { createLlmClient, type LlmClient } from "./llm/client.js";
@@ -27,6 +29,20 @@ import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
 import { PlatformSkill } from "./skills/platform.js";
 import { Integrator, Orchestrator } from "./pipeline/orchestrator.js";
+import { GoogleCalendarSkill } from "./skills/google-calendar/google-calendar-skill.js";
+import { hfSearchTool } from "./skills/huggingface/hf-search-tool.js";
+import { HuggingFaceSkill } from "./skills/huggingface/hugging-face-skill.js";
+import { WebSearchSkill } from "./skills/web-search/web-search-skill.js";
+import { webSearchTool } from "./skills/web-search/web-search-tool.js";
+import {
+  createGitHubThrottle,
+  createInboundLimiter,
+  createTrafficControl,
+  registerTrafficMetrics,
+  withGitHubTraffic,
+  type InboundLimiter,
+  type TrafficControl,
+} from "./traffic/index.js";
 
 export interface VenomOptions {
   config?: VenomConfig;
@@ -57,7 +73,10 @@ export interface Venom {
   orchestrator: Orchestrator;
   /** `pollIssues()`, `handleIssue()`, `finalizeIssue()`. */
   integrator: Integrator;
-  skills: { platform: PlatformSkill };
+  skills: { platform: PlatformSkill; webSearch: WebSearchSkill; huggingFace: HuggingFaceSkill; calendar: GoogleCalendarSkill };
+  /** Outbound limits, breakers, retries, anti-loop and degraded mode. */
+  traffic: TrafficControl;
+  inbound: InboundLimiter;
   /** Each integration's status (configured, connected, detail masked). */
   checkConnections(): Promise<IntegrationStatus[]>;
   /** Starts the HTTP server (webhooks, health, metrics, dashboard); resolves to the bound port. */
@@ -71,12 +90,19 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const config = options.config ?? readConfig();
   const log =
     options.log ?? (await createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets }));
-  const db = openDatabase(config.dataDir);
-  const queue = new SqliteJobQueue(db, { ownsDb: true });
-  const inbox = new SqliteInbox(db);
+  const { queue, inbox } = openQueue(config, log);
   const metrics = createMetrics(queue);
+  const traffic = createTrafficControl({ log: log.child({ name: "traffic" }), settings: config.traffic });
+  const inbound = createInboundLimiter();
+  registerTrafficMetrics(metrics.registry, traffic, inbound);
 
   const probot = new Probot({
+    // Throttling that waits for primary resets, retries secondary limits, spaces writes per installation,
+    // and records each installation's remaining quota.
+    Octokit: withGitHubTraffic(ProbotOctokit, {
+      throttle: createGitHubThrottle({ log: log.child({ name: "github-throttle" }), traffic }),
+      traffic,
+    }),
     ...(config.github.mode === "app"
       ? { appId: config.github.appId, privateKey: config.github.privateKey }
       : { githubToken: config.github.token ?? "unconfigured" }),
@@ -104,9 +130,43 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
           ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
           model: config.llm.model,
           log: log.child({ name: "llm" }),
+          // The client keeps its own retry loop; the traffic layer limits, counts and breaks.
+          fetch: traffic.fetchFor("openai", { retry: false }),
         })
       : undefined;
-  const notifier = new Notifier(createChannelSenders(config.integrations), log.child({ name: "notify" }));
+  const notifier = new Notifier(
+    throughTraffic(createChannelSenders(config.integrations), traffic),
+    log.child({ name: "notify" }),
+  );
+  const { integrations } = config;
+  const webSearch = new WebSearchSkill({
+    ...(integrations.tavilyApiKey ? { tavilyApiKey: integrations.tavilyApiKey } : {}),
+    ...(integrations.tavilyBaseUrl ? { tavilyBaseUrl: integrations.tavilyBaseUrl } : {}),
+    ...(integrations.ddgUrl ? { ddgUrl: integrations.ddgUrl } : {}),
+    fetchFor: (provider) => traffic.fetchFor(provider),
+    log: log.child({ name: "web-search" }),
+  });
+  const huggingFace = new HuggingFaceSkill({
+    ...(integrations.hfToken ? { token: integrations.hfToken } : {}),
+    ...(integrations.hfEndpoint ? { endpoint: integrations.hfEndpoint } : {}),
+    fetch: traffic.fetchFor("huggingface"),
+    log: log.child({ name: "huggingface" }),
+  });
+  const calendar = new GoogleCalendarSkill({ ...integrations.calendar, log: log.child({ name: "calendar" }) });
+  traffic.onDegradedChange((change) => {
+    if (change.degraded) {
+      log.warn({ until: change.until, reason: change.reason }, "Degraded mode: no new runs start until the cooldown ends");
+    } else {
+      log.info("Degraded mode ended: runs start again");
+    }
+    void notifier.send({
+      title: change.degraded ? "Venom entered degraded mode" : "Venom left degraded mode",
+      message: change.degraded
+        ? `${change.reason ?? "traffic cap reached"}; new runs wait until ${change.until ? new Date(change.until).toISOString() : "the cooldown ends"}.`
+        : "Runs start again.",
+      status: change.degraded ? "failure" : "info",
+    });
+  });
   const permissions = new PermissionCache();
   const maxAttempts = options.maxAttempts ?? 3;
   const worker = new Worker({
@@ -122,11 +182,14 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         notifier,
         permissions,
         botLogin: () => lookupBotLogin(),
+        architectTools: () => [webSearchTool(webSearch), hfSearchTool(huggingFace)],
+        runGuard: traffic,
         maxAttempts,
         log: log.child({ name: "pipeline" }),
       }),
     log: log.child({ name: "worker" }),
     concurrency: config.workers,
+    gate: traffic,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     onFinished: (job) => metrics.jobsFinished.inc({ state: job.state }),
   });
@@ -154,7 +217,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const pipelineDependencies = { config, queue, worker, github, poller, notifier };
   const orchestrator = new Orchestrator(pipelineDependencies);
   const integrator = new Integrator(pipelineDependencies);
-  const skills = { platform: new PlatformSkill({ config, github, notifier }) };
+  const skills = { platform: new PlatformSkill({ config, github, notifier }), webSearch, huggingFace, calendar };
 
   const checkConnections = async (): Promise<IntegrationStatus[]> => {
     const githubStatus = await probe(
@@ -169,26 +232,38 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     const llm: IntegrationStatus = config.llm.apiKey || config.llm.baseUrl
       ? { name: "llm", configured: true, detail: `model ${config.llm.model} at ${config.llm.baseUrl ?? "https://api.openai.com/v1"}` }
       : { name: "llm", configured: false, detail: "not configured (set OPENAI_API_KEY or OPENAI_BASE_URL)" };
-    return [githubStatus, llm, ...describeConfigured(config)];
+    // Live probes only for what the user configured: an unconfigured skill never reaches the network.
+    const skillStatuses = await Promise.all([
+      integrations.tavilyApiKey || integrations.ddgUrl
+        ? webSearch.checkConnection().then((status) => ({ name: "web-search", ...status }))
+        : { name: "web-search", configured: true, detail: "DuckDuckGo, no key needed (set TAVILY_API_KEY for Tavily)" },
+      integrations.hfToken || integrations.hfEndpoint
+        ? huggingFace.checkConnection().then((status) => ({ name: "huggingface", ...status }))
+        : { name: "huggingface", configured: false, detail: "not configured: public search works anonymously; set HF_TOKEN for private repos" },
+      calendar.checkConnection().then((status) => ({ name: "google-calendar", ...status })),
+    ]);
+    return [githubStatus, llm, ...describeConfigured(config), ...skillStatuses];
   };
 
+  const trafficStatus = () => ({ ...traffic.snapshot(), inbound: inbound.snapshot() });
   const routes: RouteHandler[] = [
+    inbound,
     createHealthRoute(() => ({ mode: config.github.mode, activeJobs: worker.activeJobs ?? 0 })),
     createMetricsRoute(metrics.registry),
     createWebhookEndpoint({
       path: config.server.webhookPath,
       inbox,
       verify: config.github.webhookSecret ? (body, signature) => probot.webhooks.verify(body, signature) : undefined,
-      dispatch: (delivery) => {
-        metrics.deliveries.inc({ event: delivery.name, outcome: "accepted" });
-        void dispatcher.dispatch(delivery);
-      },
+      dispatch: (delivery) => void dispatcher.dispatch(delivery),
+      limiter: inbound,
+      onOutcome: (event, outcome) => metrics.deliveries.inc({ event, outcome }),
       log: log.child({ name: "webhooks" }),
     }),
     createDashboardRoutes({
       queue,
       dashboardToken: config.dashboardToken,
       integrations: checkConnections,
+      extraEndpoints: { traffic: trafficStatus },
       onRetried: () => worker.notify(),
     }),
   ];
@@ -212,6 +287,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     orchestrator,
     integrator,
     skills,
+    traffic,
+    inbound,
     checkConnections,
     async listen(port = config.server.port, host = config.server.host) {
       server = createHttpServer(routes, log.child({ name: "http" }));
@@ -219,6 +296,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       log.info(`Listening on http://${host ?? "localhost"}:${bound} (webhooks at ${config.server.webhookPath})`);
       void lookupBotLogin();
       // Deliveries accepted before a crash are processed now.
+      if (inbox instanceof RedisInbox) await inbox.recover();
       const replayed = await dispatcher.replayPending();
       if (replayed > 0) log.info({ replayed }, "Replayed deliveries accepted before the last stop");
       dispatcher.startReplay();
@@ -245,8 +323,34 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       if (pollerStarted) await poller.stop();
       await dispatcher.stop();
       await worker.stop();
+      traffic.close();
       await queue.close();
+      if (inbox instanceof RedisInbox) await inbox.close();
     },
   };
   return venom;
+}
+
+/** Every notification goes through the traffic layer: limited, counted, and broken on repeated failures. */
+function throughTraffic(
+  senders: ReturnType<typeof createChannelSenders>,
+  traffic: TrafficControl,
+): ReturnType<typeof createChannelSenders> {
+  const wrapped: ReturnType<typeof createChannelSenders> = {};
+  for (const [channel, sender] of Object.entries(senders) as Array<[keyof typeof senders, NonNullable<(typeof senders)["discord"]>]>) {
+    wrapped[channel] = (event) => traffic.run(channel, "post", () => sender(event), { retry: false });
+  }
+  return wrapped;
+}
+
+/** SQLite under VENOM_DATA_DIR by default; Redis (BullMQ) when REDIS_URL is set, for several workers and machines. */
+function openQueue(config: VenomConfig, log: Logger): { queue: JobQueue; inbox: DeliveryInbox } {
+  if (config.redisUrl) {
+    return {
+      queue: new BullmqJobQueue({ connection: config.redisUrl, log: log.child({ name: "queue" }) }),
+      inbox: new RedisInbox({ connection: config.redisUrl, log: log.child({ name: "inbox" }) }),
+    };
+  }
+  const db = openDatabase(config.dataDir);
+  return { queue: new SqliteJobQueue(db, { ownsDb: true }), inbox: new SqliteInbox(db) };
 }

@@ -4,6 +4,8 @@ import path from "node:path";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { readTrafficEnv } from "../traffic/traffic-env.js";
+import type { TrafficSettingsOverrides } from "../traffic/traffic-settings.js";
 
 export type Env = Record<string, string | undefined>;
 export type GitHubMode = "app" | "token" | "none";
@@ -54,6 +56,8 @@ export interface VenomConfig {
     ddgUrl?: string;
     calendar: CalendarConfig;
   };
+  /** Rate limits, exemptions and anti-loop caps (VENOM_RATE_LIMITS, VENOM_TRAFFIC_EXEMPT, …). */
+  traffic: TrafficSettingsOverrides;
   /** Every secret value from the environment, for the log masker. */
   secrets: string[];
 }
@@ -175,6 +179,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
   const webBaseUrl = enterprise ? `${protocol}://${e.GHE_HOST}` : "https://github.com";
 
   const dataDir = path.resolve(cwd, e.VENOM_DATA_DIR ?? "./data");
+  const traffic = readTrafficEnv(env);
   const secrets = [
     privateKey,
     e.WEBHOOK_SECRET,
@@ -237,6 +242,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
         calendarName: e.VENOM_CALENDAR_NAME ?? "Venom Work",
       },
     },
+    traffic,
     secrets,
   };
 }

@@ -1,5 +1,5 @@
 // POST /api/github/webhooks: verify the signature, put the delivery in the inbox, answer — nothing slow.
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { pathOf, send, type RouteHandler } from "../http/respond.js";
 import type { Delivery, DeliveryInbox } from "../queue/inbox.js";
@@ -17,13 +17,25 @@ export interface WebhookEndpointOptions {
   dispatch: (delivery: Delivery) => void;
   log: Logger;
   now?: () => number;
+  /**
+   * The webhook group's inbound limit. Signed deliveries over the limit are still accepted (GitHub does not
+   * redeliver on its own); only unsigned or badly signed floods get 429.
+   */
+  limiter?: {
+    check(request: IncomingMessage): { allowed: boolean; retryAfterSeconds: number };
+    reject(response: ServerResponse, decision: { allowed: boolean; retryAfterSeconds: number }): void;
+  };
+  /** Counts what happened to each delivery (accepted, duplicate, refused, over_limit). */
+  onOutcome?: (event: string, outcome: string) => void;
 }
 
 export function createWebhookEndpoint(options: WebhookEndpointOptions): RouteHandler {
-  const { path, inbox, verify, dispatch, log } = options;
+  const { path, inbox, verify, dispatch, log, limiter } = options;
   const now = options.now ?? Date.now;
+  const count = (event: string, outcome: string) => options.onOutcome?.(event, outcome);
   return async (request, response) => {
     if (pathOf(request) !== path) return false;
+    const limit = limiter?.check(request);
     if (request.method !== "POST") {
       send(response, 405, { error: "method_not_allowed", message: "Webhooks are delivered with POST." }, { allow: "POST" });
       return true;
@@ -52,15 +64,27 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): RouteHan
       });
       return true;
     }
-    if (!signature) {
-      log.warn({ deliveryId: id }, "Webhook without X-Hub-Signature-256 refused");
-      send(response, 401, { error: "signature_missing", message: "X-Hub-Signature-256 is required." });
+    const signed = signature !== undefined && (await verify(body, signature).catch(() => false));
+    if (!signed) {
+      count(name, "refused");
+      if (limiter && limit && !limit.allowed) {
+        limiter.reject(response, limit);
+        return true;
+      }
+      log.warn({ deliveryId: id, event: name }, "Webhook with a missing or bad signature refused; check WEBHOOK_SECRET");
+      send(
+        response,
+        401,
+        signature
+          ? { error: "signature_mismatch", message: "Signature does not match; check WEBHOOK_SECRET." }
+          : { error: "signature_missing", message: "X-Hub-Signature-256 is required." },
+      );
       return true;
     }
-    if (!(await verify(body, signature).catch(() => false))) {
-      log.warn({ deliveryId: id, event: name }, "Webhook with a bad signature refused; check WEBHOOK_SECRET");
-      send(response, 401, { error: "signature_mismatch", message: "Signature does not match; check WEBHOOK_SECRET." });
-      return true;
+    if (limit && !limit.allowed) {
+      // Over the limit but genuinely from GitHub: accept and queue anyway — dropping it would lose the trigger.
+      count(name, "over_limit");
+      log.debug({ deliveryId: id }, "Signed delivery over the inbound limit accepted");
     }
     let payload: TriggerPayload;
     try {
@@ -78,11 +102,13 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): RouteHan
     };
     const fresh = await inbox.accept(delivery, candidate ? {} : { processed: "not a trigger" });
     if (!fresh) {
+      count(name, "duplicate");
       log.info({ deliveryId: id, event: name }, "Redelivery dropped: this delivery was already accepted");
       send(response, 200, { status: "duplicate", deliveryId: id });
       return true;
     }
     send(response, 202, { status: "accepted", deliveryId: id });
+    count(name, "accepted");
     if (!candidate) return true;
     setImmediate(() => dispatch(delivery));
     return true;

@@ -8,6 +8,7 @@ import type {
   ChatCompletionToolChoiceOption,
 } from "openai/resources/chat/completions";
 import type { Logger } from "pino";
+import { trafficRefusalOf } from "../traffic/traffic-refused-error.js";
 import { permanentError, transientError } from "../errors.js";
 
 export type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
@@ -53,6 +54,8 @@ export interface LlmClientOptions {
   sleep?: Sleep;
   /** Source of the ±10 % jitter, in [0, 1); injected by tests for exact delays. */
   random?: () => number;
+  /** The HTTP client: the traffic layer's rate-limited fetch in the app. */
+  fetch?: typeof fetch;
 }
 
 export const sleep: Sleep = (ms, signal) =>
@@ -82,6 +85,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
     maxRetries: 0,
     timeout: timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
   async function chat(request: ChatRequest): Promise<ChatCompletion> {
@@ -100,6 +104,9 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         completion = await openai.chat.completions.create(body, signal ? { signal } : {});
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        // The traffic layer refused (degraded, breaker open, long wait): the job re-queues instead of waiting here.
+        const refusal = trafficRefusalOf(error);
+        if (refusal) throw refusal;
         const failure = describeFailure(error, baseUrl, body.model);
         if (failure.permanent) throw failure.permanent;
         const backoff = Math.min(MAX_DELAY_MS, jittered(Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt), random));

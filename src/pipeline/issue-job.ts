@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { VenomConfig } from "../config/env.js";
 import { parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
-import { errorMessage, isTransient, permanentError, VenomError } from "../errors.js";
+import { errorMessage, isTransient, permanentError, transientError, VenomError } from "../errors.js";
 import type { GitHubClients } from "../github/clients.js";
 import type { Permission } from "../intake/decide.js";
 import { isWriter } from "../intake/decide.js";
@@ -34,6 +34,8 @@ export interface IssueJobDependencies {
   botLogin: () => Promise<string | undefined>;
   /** Extra Architect tools from the skills (web_search, hf_search), when configured. */
   architectTools?: () => LoopTool[];
+  /** Anti-loop: a cap on runs per issue per hour (the traffic layer). */
+  runGuard?: { allowRun(repo: string, issue: number): { allowed: boolean; runsInWindow: number; retryAfterSeconds: number } };
   /** Attempts the worker makes before a transient failure is final (for the status comment's wording). */
   maxAttempts: number;
   log: Logger;
@@ -83,6 +85,17 @@ class IssueRun {
     const octokit = await github.forInstallation(job.installationId);
     const issue = new GitHubIssue(octokit, job.repo, job.issue);
     this.#issue = issue;
+
+    // Anti-loop: a new run (not a resumed attempt) counts against the issue's hourly cap.
+    if (job.attempts === 1 && this.#deps.runGuard) {
+      const decision = this.#deps.runGuard.allowRun(job.repo, job.issue);
+      if (!decision.allowed) {
+        throw transientError(
+          `Issue #${job.issue} already had ${decision.runsInWindow} runs in the last hour (VENOM_RUNS_PER_ISSUE_PER_HOUR); waiting ${decision.retryAfterSeconds} s.`,
+          { retryAfterSeconds: decision.retryAfterSeconds },
+        );
+      }
+    }
 
     // Integrator: intake
     await this.#step("intake");

@@ -150,11 +150,10 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
-    return this.enqueueSync(request);
+    return this.#enqueue(request);
   }
 
-  /** Synchronous enqueue: the webhook path uses it so the job is on disk before the answer. */
-  enqueueSync(request: EnqueueRequest): EnqueueResult {
+  #enqueue(request: EnqueueRequest): EnqueueResult {
     const now = this.#clock.now();
     const insert = this.#db.transaction((): EnqueueResult => {
       const active = this.#sql<[string, number], JobRow>(

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase, SqliteInbox, SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
+import { describeJobQueueContract } from "./queue-contract.js";
 
 function setup() {
   let now = 1_000_000;
@@ -133,4 +134,19 @@ describe("SqliteInbox", () => {
     expect(await inbox.accept({ id: "ping", name: "ping", payload: "", receivedAt: 1 }, { processed: "not a trigger" })).toBe(true);
     expect(inbox.pending().map((item) => item.id)).toEqual(["a", "b", "c"]);
   });
+});
+
+describeJobQueueContract("SqliteJobQueue", async () => {
+  let now = 1_000_000;
+  const queue = new SqliteJobQueue(openDatabase(":memory:"), { clock: { now: () => now }, ownsDb: true });
+  return {
+    queue,
+    peer: queue,
+    leaseMs: 1_000,
+    now: () => now,
+    advance: async (ms) => {
+      now += ms;
+    },
+    close: () => queue.close(),
+  };
 });

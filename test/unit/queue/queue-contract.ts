@@ -1,0 +1,289 @@
+// The JobQueue contract as one behavioural suite, run against every backend (SQLite, BullMQ), plus the helpers the
+// Redis-backed test files share.
+import { Socket } from "node:net";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { toRecord, type JobQueue } from "../../../src/queue/types.js";
+
+export interface QueueHarness {
+  queue: JobQueue;
+  /** Another handle on the same queue, as a second process would open it (the same object when embedded). */
+  peer: JobQueue;
+  /** The lease the suite claims with. */
+  leaseMs: number;
+  /** The time as the queue sees it. */
+  now(): number;
+  /** Lets `ms` pass: a fake clock moves, a real one is waited for. */
+  advance(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Claims until a job comes (a backend may notice an expired lease a moment after it expired). */
+export async function claimEventually(queue: JobQueue, workerId: string, leaseMs: number, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lease = await queue.claim(workerId, leaseMs);
+    if (lease || Date.now() > deadline) return lease;
+    await sleep(25);
+  }
+}
+
+export function describeJobQueueContract(
+  name: string,
+  setup: () => Promise<QueueHarness>,
+  options: { skip?: boolean } = {},
+): void {
+  (options.skip ? describe.skip : describe)(`${name} (JobQueue contract)`, () => {
+    let harness: QueueHarness;
+    beforeEach(async () => {
+      harness = await setup();
+    });
+    afterEach(async () => {
+      await harness.close();
+    });
+
+    it("keeps one active job per (repo, issue)", async () => {
+      const { queue } = harness;
+      const first = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const second = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "comment" });
+      const other = await queue.enqueue({ repo: "o/r", issue: 2, trigger: "label" });
+      expect(first.status).toBe("enqueued");
+      expect(second).toEqual({ status: "already_active", job: first.job });
+      expect(other.status).toBe("enqueued");
+      expect((await queue.list()).length).toBe(2);
+    });
+
+    it("gives racing enqueues for one issue (from two handles) a single job", async () => {
+      const { queue, peer } = harness;
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, index) =>
+          (index % 2 ? peer : queue).enqueue({ repo: "o/r", issue: 7, trigger: index % 2 ? "comment" : "label" }),
+        ),
+      );
+      const enqueued = results.filter((result) => result.status === "enqueued");
+      expect(enqueued).toHaveLength(1);
+      const id = enqueued[0]?.job.id;
+      expect(results.every((result) => result.job.id === id)).toBe(true);
+      expect(await queue.list({ repo: "o/r" })).toHaveLength(1);
+      expect(await queue.counts()).toMatchObject({ queued: 1 });
+    });
+
+    it("moves a job queued → running → succeeded with attempts, checkpoints and outcome", async () => {
+      const { queue, leaseMs } = harness;
+      const { job } = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label", installationId: 7, actor: "octocat" });
+      expect(job).toMatchObject({ state: "queued", step: "queued", attempts: 0, command: "fix", data: {} });
+      const lease = await queue.claim("w1", leaseMs);
+      expect(lease?.job).toMatchObject({ id: job.id, state: "running", attempts: 1, installationId: 7, actor: "octocat" });
+      expect(await queue.claim("w2", leaseMs)).toBeUndefined();
+      await queue.checkpoint(lease!, { step: "planning", data: { commentId: 5 } });
+      await queue.checkpoint(lease!, { step: "coding", data: { plan: { steps: [] } }, tokens: 40 });
+      expect(lease?.job).toMatchObject({ step: "coding", data: { commentId: 5, plan: { steps: [] } } });
+      expect(await queue.get(job.id)).toMatchObject({ state: "running", step: "coding", tokens: 40 });
+      expect(await queue.heartbeat(lease!, leaseMs)).toEqual({ ok: true, cancelRequested: false });
+      const done = await queue.complete(lease!, { prUrl: "https://x/pull/2", checks: "passed", tokens: 1234 });
+      expect(done).toMatchObject({ state: "succeeded", step: "done", prUrl: "https://x/pull/2", checks: "passed", tokens: 1234 });
+      expect(done?.data).toEqual({ commentId: 5, plan: { steps: [] } });
+      expect(done?.error).toBeUndefined();
+      expect(Object.keys(toRecord(done!)).sort()).toEqual(
+        ["id", "repo", "issue", "trigger", "state", "step", "attempts", "createdAt", "updatedAt", "prUrl", "checks", "tokens"].sort(),
+      );
+      expect(Date.parse(done!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(done!.createdAt));
+      expect(await queue.counts()).toMatchObject({ succeeded: 1, queued: 0, running: 0 });
+    });
+
+    it("keeps the step summary of a succeeded job", async () => {
+      const { queue, leaseMs } = harness;
+      await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label", command: "plan" });
+      const lease = await queue.claim("w", leaseMs);
+      expect(lease?.job.command).toBe("plan");
+      expect(await queue.complete(lease!, { summary: "plan posted", checks: "none" })).toMatchObject({
+        state: "succeeded",
+        step: "plan posted",
+        checks: "none",
+      });
+    });
+
+    it("reclaims a job whose lease expired (the worker died) and counts the attempt", async () => {
+      const { queue, leaseMs, advance } = harness;
+      await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const lost = await queue.claim("remote-host:1:a", leaseMs);
+      expect(await queue.claim("w2", leaseMs)).toBeUndefined();
+      await advance(leaseMs + 1);
+      const again = await claimEventually(queue, "w2", leaseMs);
+      expect(again?.job).toMatchObject({ id: lost?.job.id, attempts: 2 });
+      // The dead worker can no longer extend, write or finish it.
+      expect((await queue.heartbeat(lost!, leaseMs)).ok).toBe(false);
+      await queue.checkpoint(lost!, { data: { stale: true } });
+      expect((await queue.get(again!.job.id))?.data).toEqual({});
+      expect((await queue.complete(lost!, {}))?.state).toBe("running");
+      expect((await queue.complete(again!, {}))?.state).toBe("succeeded");
+    });
+
+    it("reclaims at once a job held by a dead process on this host", async () => {
+      const { queue, leaseMs } = harness;
+      await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      await queue.claim(`${hostname()}:999999999:x`, 3_600_000);
+      const again = await queue.claim("w2", leaseMs);
+      expect(again?.job.attempts).toBe(2);
+    });
+
+    it("re-queues with run_after on a transient failure, then fails for good", async () => {
+      const { queue, leaseMs, now, advance } = harness;
+      await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const lease = await queue.claim("w", leaseMs);
+      const retryAt = new Date(now() + 400);
+      const waiting = await queue.fail(lease!, "GitHub 502", { retryAt });
+      expect(waiting).toMatchObject({ state: "queued", error: "GitHub 502", runAfter: retryAt.toISOString() });
+      expect(await queue.claim("w", leaseMs)).toBeUndefined();
+      expect((await queue.enqueue({ repo: "o/r", issue: 1, trigger: "comment" })).status).toBe("already_active");
+      await advance(400);
+      const second = await claimEventually(queue, "w", leaseMs);
+      expect(second?.job).toMatchObject({ attempts: 2, state: "running" });
+      expect(await queue.fail(second!, "bad")).toMatchObject({ state: "failed", error: "bad" });
+      expect((await queue.enqueue({ repo: "o/r", issue: 1, trigger: "comment" })).status).toBe("enqueued");
+    });
+
+    it("cancels a queued job at once and asks a running one to stop", async () => {
+      const { queue, leaseMs } = harness;
+      await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      expect(await queue.cancel("o/r", 1)).toMatchObject({ state: "cancelled", step: "cancelled", error: "cancelled by /venom cancel" });
+      expect(await queue.claim("w", leaseMs)).toBeUndefined();
+      await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const lease = await queue.claim("w", leaseMs);
+      await queue.checkpoint(lease!, { step: "coding" });
+      expect((await queue.cancel("o/r", 1))?.state).toBe("running");
+      expect(await queue.heartbeat(lease!, leaseMs)).toEqual({ ok: true, cancelRequested: true });
+      expect(await queue.markCancelled(lease!, "cancelled")).toMatchObject({ state: "cancelled", step: "coding", error: "cancelled" });
+      expect(await queue.cancel("o/r", 1)).toBeUndefined();
+      expect(await queue.counts()).toMatchObject({ cancelled: 2, failed: 0, queued: 0, running: 0 });
+    });
+
+    it("cancels a job waiting for its retry time", async () => {
+      const { queue, leaseMs, now } = harness;
+      await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const lease = await queue.claim("w", leaseMs);
+      await queue.fail(lease!, "GitHub 502", { retryAt: new Date(now() + 60_000) });
+      expect(await queue.cancel("o/r", 1, "not needed")).toMatchObject({ state: "cancelled", error: "not needed" });
+      expect((await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" })).status).toBe("enqueued");
+    });
+
+    it("retries only finished jobs, keeping their checkpoints", async () => {
+      const { queue, leaseMs } = harness;
+      const { job } = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      expect(await queue.retry({ id: job.id })).toBeUndefined();
+      const lease = await queue.claim("w", leaseMs);
+      expect(await queue.retry({ repo: "o/r", issue: 1 })).toBeUndefined();
+      await queue.checkpoint(lease!, { data: { prNumber: 3 } });
+      await queue.fail(lease!, "boom");
+      const retried = await queue.retry({ repo: "o/r", issue: 1 });
+      expect(retried).toMatchObject({ id: job.id, state: "queued", trigger: "retry", attempts: 0, data: { prNumber: 3 } });
+      expect(retried?.error).toBeUndefined();
+      expect(await queue.retry({ id: job.id })).toBeUndefined();
+      expect(await queue.enqueue({ repo: "o/r", issue: 1, trigger: "comment" })).toMatchObject({
+        status: "already_active",
+        job: { id: job.id },
+      });
+      const again = await queue.claim("w", leaseMs);
+      expect(again?.job).toMatchObject({ id: job.id, attempts: 1, data: { prNumber: 3 } });
+      expect(await queue.complete(again!, { prUrl: "https://x/pull/3" })).toMatchObject({ state: "succeeded", trigger: "retry" });
+    });
+
+    it("retries a succeeded or cancelled job, but not while another job of the issue is active", async () => {
+      const { queue, leaseMs } = harness;
+      const { job } = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const lease = await queue.claim("w", leaseMs);
+      await queue.complete(lease!, { prUrl: "https://x/pull/9", checks: "failed" });
+      const newer = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "comment" });
+      expect(await queue.retry({ id: job.id })).toBeUndefined();
+      await queue.cancel("o/r", 1);
+      expect(await queue.retry({ repo: "o/r", issue: 1 })).toMatchObject({ id: newer.job.id, state: "queued" });
+      await queue.cancel("o/r", 1);
+      expect(await queue.retry({ id: job.id })).toMatchObject({
+        id: job.id,
+        state: "queued",
+        step: "queued",
+        prUrl: "https://x/pull/9",
+        checks: "failed",
+      });
+      expect(await queue.counts()).toMatchObject({ queued: 1, cancelled: 1, succeeded: 0 });
+    });
+
+    it("lists newest first with filters, and finds an issue's latest job", async () => {
+      const { queue, leaseMs } = harness;
+      const first = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const lease = await queue.claim("w", leaseMs);
+      await queue.fail(lease!, "boom");
+      const second = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "comment" });
+      const third = await queue.enqueue({ repo: "o/r", issue: 2, trigger: "poll" });
+      const fourth = await queue.enqueue({ repo: "x/y", issue: 1, trigger: "assign" });
+      const ids = (jobs: Array<{ id: string }>) => jobs.map((job) => job.id);
+      expect(ids(await queue.list())).toEqual([fourth.job.id, third.job.id, second.job.id, first.job.id]);
+      expect(ids(await queue.list({ limit: 2 }))).toEqual([fourth.job.id, third.job.id]);
+      expect(ids(await queue.list({ repo: "o/r" }))).toEqual([third.job.id, second.job.id, first.job.id]);
+      expect(ids(await queue.list({ state: "failed" }))).toEqual([first.job.id]);
+      expect(ids(await queue.list({ state: "queued", repo: "x/y" }))).toEqual([fourth.job.id]);
+      expect((await queue.latest("o/r", 1))?.id).toBe(second.job.id);
+      expect(await queue.latest("o/r", 99)).toBeUndefined();
+      expect(await queue.get("no-such-job")).toBeUndefined();
+      expect(await queue.get(first.job.id)).toMatchObject({ state: "failed", error: "boom", trigger: "label" });
+    });
+
+    it("counts jobs in every state", async () => {
+      const { queue, leaseMs } = harness;
+      for (const issue of [1, 2, 3, 4, 5]) await queue.enqueue({ repo: "o/r", issue, trigger: "label" });
+      const one = await queue.claim("w", leaseMs);
+      const two = await queue.claim("w", leaseMs);
+      await queue.claim("w", leaseMs);
+      await queue.complete(one!, {});
+      await queue.fail(two!, "boom");
+      await queue.cancel("o/r", 5);
+      expect(await queue.counts()).toEqual({ queued: 1, running: 1, succeeded: 1, failed: 1, cancelled: 1 });
+    });
+  });
+}
+
+export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
+
+function pingRedis(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (reachable: boolean) => {
+      socket.destroy();
+      resolve(reachable);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("data", (chunk) => done(chunk.toString().startsWith("+PONG")));
+    socket.connect(port, host, () => socket.write("PING\r\n"));
+  });
+}
+
+/**
+ * Whether the test Redis (127.0.0.1:6379) answers. When it does not, the suite is skipped with a visible
+ * warning — unless VENOM_REQUIRE_REDIS=1 (CI), where that is an error.
+ */
+export async function redisForTests(suite: string): Promise<boolean> {
+  if (await pingRedis("127.0.0.1", 6379, 1_000)) return true;
+  if (process.env.VENOM_REQUIRE_REDIS === "1") {
+    throw new Error(`Redis not reachable at 127.0.0.1:6379, and VENOM_REQUIRE_REDIS=1 requires the ${suite} tests to run`);
+  }
+  console.warn(`Redis not reachable at 127.0.0.1:6379 — skipping ${suite} tests`);
+  return false;
+}
+
+/** Deletes every key under a test run's prefix. */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    await redis.quit();
+  }
+}
