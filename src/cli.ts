@@ -208,6 +208,126 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       if (results.some((result) => !result.ok)) exitCode = 1;
     });
 
+  /** Runs `work` with the service graph, then stops it (skills go through the traffic layer). */
+  const withVenom = async <T>(work: (venom: Venom) => Promise<T>): Promise<T> => {
+    const venom = await factory(config(), {});
+    try {
+      return await work(venom);
+    } finally {
+      await venom.stop();
+    }
+  };
+
+  program
+    .command("search")
+    .description("search the web (Tavily when TAVILY_API_KEY is set, DuckDuckGo otherwise)")
+    .argument("<query...>", "what to search for")
+    .option("--json", "print JSON")
+    .action(async (words: string[], options: { json?: boolean }) => {
+      const query = words.join(" ");
+      const response = await withVenom((venom) => venom.skills.webSearch.search(query));
+      const { formatSearchResponse } = await import("./skills/web-search/web-search-tool.js");
+      io.out(options.json ? JSON.stringify(response) : formatSearchResponse(query, response));
+    });
+
+  const hf = program.command("hf").description("explore Hugging Face models and datasets");
+  hf.command("models")
+    .description("search models, most downloaded first")
+    .argument("<query...>")
+    .option("--task <task>", "pipeline tag, e.g. text-classification")
+    .option("--limit <n>", "how many", "5")
+    .option("--json", "print JSON")
+    .action(async (words: string[], options: { task?: string; limit: string; json?: boolean }) => {
+      const query = words.join(" ");
+      const models = await withVenom((venom) =>
+        venom.skills.huggingFace.searchModels(query, { limit: Number(options.limit) || 5, ...(options.task ? { task: options.task } : {}) }),
+      );
+      const { formatModels } = await import("./skills/huggingface/hf-search-tool.js");
+      io.out(options.json ? JSON.stringify(models) : formatModels(query, models));
+    });
+  hf.command("datasets")
+    .description("search datasets, most downloaded first")
+    .argument("<query...>")
+    .option("--limit <n>", "how many", "5")
+    .option("--json", "print JSON")
+    .action(async (words: string[], options: { limit: string; json?: boolean }) => {
+      const query = words.join(" ");
+      const datasets = await withVenom((venom) => venom.skills.huggingFace.searchDatasets(query, { limit: Number(options.limit) || 5 }));
+      const { formatDatasets } = await import("./skills/huggingface/hf-search-tool.js");
+      io.out(options.json ? JSON.stringify(datasets) : formatDatasets(query, datasets));
+    });
+  hf.command("model")
+    .description("one model's details: card summary, licence, tags, downloads, likes")
+    .argument("<id>", "e.g. distilbert/distilbert-base-uncased")
+    .option("--json", "print JSON")
+    .action(async (id: string, options: { json?: boolean }) => {
+      const model = await withVenom((venom) => venom.skills.huggingFace.modelDetails(id));
+      io.out(
+        options.json
+          ? JSON.stringify(model)
+          : [
+              `${model.id}  ${model.url}`,
+              `task: ${model.task ?? "—"} · library: ${model.library ?? "—"} · licence: ${model.license ?? "—"}`,
+              `downloads: ${model.downloads} · likes: ${model.likes}`,
+              `tags: ${model.tags.join(", ") || "—"}`,
+              model.cardSummary ? `\n${model.cardSummary}` : "",
+            ]
+              .filter(Boolean)
+              .join("\n"),
+      );
+    });
+
+  const calendar = program.command("calendar").description("Google Calendar: read your agenda, write only to the Venom calendar");
+  calendar
+    .command("login")
+    .description("authorise once in the browser (local loopback); the token is stored with mode 0600")
+    .option("--port <port>", "loopback port (default: a free one)")
+    .action(async (options: { port?: string }) => {
+      const result = await withVenom((venom) =>
+        venom.skills.calendar.login({
+          onUrl: (url) => io.out(`Open this URL in a browser on this machine to allow access:\n${url}`),
+          ...(options.port ? { port: Number(options.port) } : {}),
+        }),
+      );
+      io.out(`Logged in; token stored at ${result.tokenPath}${result.refreshable ? "" : " (no refresh token: log in again when it expires)"}.`);
+    });
+  calendar
+    .command("agenda")
+    .description("events from your calendars")
+    .option("--hours <n>", "how far ahead", "24")
+    .option("--json", "print JSON")
+    .action(async (options: { hours: string; json?: boolean }) => {
+      const events = await withVenom((venom) => venom.skills.calendar.readAgenda({ hours: Number(options.hours) || 24 }));
+      io.out(
+        options.json
+          ? JSON.stringify(events)
+          : events.length === 0
+            ? `No events in the next ${options.hours} hours.`
+            : events.map((event) => `${event.start.toISOString()}  ${event.title}  (${event.calendar})`).join("\n"),
+      );
+    });
+  calendar
+    .command("schedule")
+    .description("put a task on the Venom calendar (never on any other calendar)")
+    .argument("<title>")
+    .requiredOption("--start <time>", "ISO date-time, e.g. 2026-12-01T10:00")
+    .option("--minutes <n>", "duration", "30")
+    .option("--description <text>")
+    .option("--json", "print JSON")
+    .action(async (title: string, options: { start: string; minutes: string; description?: string; json?: boolean }) => {
+      const start = new Date(options.start);
+      if (Number.isNaN(start.getTime())) throw new ConfigError(`--start "${options.start}" is not a date-time; use e.g. 2026-12-01T10:00.`);
+      const event = await withVenom((venom) =>
+        venom.skills.calendar.scheduleTask({
+          title,
+          start,
+          durationMinutes: Number(options.minutes) || 30,
+          ...(options.description ? { description: options.description } : {}),
+        }),
+      );
+      io.out(options.json ? JSON.stringify(event) : `Scheduled "${event.title}" on ${event.calendar} at ${event.start.toISOString()}${event.url ? ` — ${event.url}` : ""}`);
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;

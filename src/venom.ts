@@ -152,7 +152,12 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     fetch: traffic.fetchFor("huggingface"),
     log: log.child({ name: "huggingface" }),
   });
-  const calendar = new GoogleCalendarSkill({ ...integrations.calendar, log: log.child({ name: "calendar" }) });
+  const calendar = new GoogleCalendarSkill({
+    ...integrations.calendar,
+    // googleapis keeps its own retries; the traffic layer limits, counts and breaks.
+    fetch: traffic.fetchFor("google", { retry: false }),
+    log: log.child({ name: "calendar" }),
+  });
   traffic.onDegradedChange((change) => {
     if (change.degraded) {
       log.warn({ until: change.until, reason: change.reason }, "Degraded mode: no new runs start until the cooldown ends");
@@ -184,6 +189,9 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         botLogin: () => lookupBotLogin(),
         architectTools: () => [webSearchTool(webSearch), hfSearchTool(huggingFace)],
         runGuard: traffic,
+        ...(config.integrations.calendar.enabled
+          ? { afterPullRequest: async (pull) => void (await calendar.scheduleReview({ repo: pull.repo, prNumber: pull.prNumber, prUrl: pull.prUrl })) }
+          : {}),
         maxAttempts,
         log: log.child({ name: "pipeline" }),
       }),

@@ -32,6 +32,8 @@ export interface CalendarConfig {
   tokenPath: string;
   calendarId: string;
   calendarName: string;
+  /** Google APIs base URL override (VENOM_GOOGLE_API_URL), so tests can point the calendar at a local server. */
+  rootUrl?: string;
 }
 
 export interface VenomConfig {
@@ -130,6 +132,7 @@ const schema = z.object({
   GOOGLE_CALENDAR_TOKEN_PATH: optionalString,
   VENOM_CALENDAR_ID: optionalString,
   VENOM_CALENDAR_NAME: optionalString,
+  VENOM_GOOGLE_API_URL: url("Google APIs base, for tests"),
   ENABLE_ISSUE_POLLING: bool(false),
   ISSUE_POLLING_INTERVAL_MINUTES: int(5, 1, 24 * 60),
   OPENAI_API_KEY: optionalString,
@@ -240,6 +243,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
         tokenPath: path.resolve(cwd, e.GOOGLE_CALENDAR_TOKEN_PATH ?? "./config/google_calendar_token.json"),
         calendarId: e.VENOM_CALENDAR_ID ?? "venom_work_calendar",
         calendarName: e.VENOM_CALENDAR_NAME ?? "Venom Work",
+        ...(e.VENOM_GOOGLE_API_URL ? { rootUrl: e.VENOM_GOOGLE_API_URL.endsWith("/") ? e.VENOM_GOOGLE_API_URL : `${e.VENOM_GOOGLE_API_URL}/` } : {}),
       },
     },
     traffic,

@@ -34,6 +34,8 @@ export interface IssueJobDependencies {
   botLogin: () => Promise<string | undefined>;
   /** Extra Architect tools from the skills (web_search, hf_search), when configured. */
   architectTools?: () => LoopTool[];
+  /** Called once a pull request is open (e.g. a "Review PR #N" event on the Venom calendar); failures are logged only. */
+  afterPullRequest?: (pull: { repo: string; issue: number; prNumber: number; prUrl: string }) => Promise<void>;
   /** Anti-loop: a cap on runs per issue per hour (the traffic layer). */
   runGuard?: { allowRun(repo: string, issue: number): { allowed: boolean; runsInWindow: number; retryAfterSeconds: number } };
   /** Attempts the worker makes before a transient failure is final (for the status comment's wording). */
@@ -209,6 +211,11 @@ class IssueRun {
         prUrl: pull.url,
         issueUrl: details.htmlUrl,
       });
+      if (pull.created && this.#deps.afterPullRequest) {
+        await this.#deps
+          .afterPullRequest({ repo: job.repo, issue: job.issue, prNumber: pull.number, prUrl: pull.url })
+          .catch((error: unknown) => this.#log.warn({ err: error }, "After-PR hook failed; the run still succeeded"));
+      }
       return { prUrl: pull.url, checks: result.checks, tokens: budget.used, summary: `pull request ${pull.url}` };
     } finally {
       await workspace.remove().catch((error: unknown) => this.#log.warn({ err: error }, "Could not remove the workspace"));

@@ -49,6 +49,8 @@ export interface GoogleCalendarConfig {
   rootUrl?: string;
   /** Per request, Calendar API and token endpoint alike (default 30 s). */
   timeoutMs?: number;
+  /** HTTP client for the Calendar API and the token endpoint: the traffic layer's fetch in the app. */
+  fetch?: typeof fetch;
   log: Logger;
 }
 
@@ -428,6 +430,7 @@ export class GoogleCalendarSkill {
       auth,
       timeout: this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(this.#config.rootUrl ? { rootUrl: this.#config.rootUrl } : {}),
+      ...(this.#config.fetch ? { fetchImplementation: this.#config.fetch } : {}),
     });
     return { calendar };
   }
@@ -454,7 +457,10 @@ export class GoogleCalendarSkill {
         ...(credentials.authUri ? { oauth2AuthBaseUrl: credentials.authUri } : {}),
         ...(credentials.tokenUri ? { oauth2TokenUrl: credentials.tokenUri } : {}),
       },
-      transporterOptions: { timeout: this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+      transporterOptions: {
+        timeout: this.#config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(this.#config.fetch ? { fetchImplementation: this.#config.fetch } : {}),
+      },
     });
   }
 
