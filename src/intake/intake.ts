@@ -6,7 +6,7 @@ import type { PermissionCache, PermissionRequest } from "./permissions.js";
 
 export type IntakeOutcome =
   | { kind: "enqueued"; job: Job }
-  | { kind: "already_active"; job: Job }
+  | { kind: "already_active"; jobId: string }
   | { kind: "cancelled"; job: Job }
   | { kind: "retried"; job: Job }
   | { kind: "ignored"; reason: string };
@@ -74,10 +74,10 @@ export class Intake {
       case "enqueue": {
         // Labels and assignments repeat (re-label, re-assign); a resolved issue re-runs only on an explicit command.
         if (decision.trigger !== "comment") {
-          const previous = await queue.latest(decision.repo, decision.issue);
+          const previous = await queue.latestStatus(decision.repo, decision.issue);
           if (previous?.state === "queued" || previous?.state === "running") {
             log.info({ ...logContext, jobId: previous.id }, "A job for this issue is already queued or running");
-            return { kind: "already_active", job: previous };
+            return { kind: "already_active", jobId: previous.id };
           }
           if (previous?.state === "succeeded") {
             const reason = `issue already resolved by job ${previous.id}${previous.prUrl ? ` (${previous.prUrl})` : ""}; comment /venom retry to run again`;
@@ -92,10 +92,10 @@ export class Intake {
 
   /** A polled issue starts a run only if it never had one: retries are explicit (`/venom retry`). */
   async handlePolledIssue(polled: PolledIssue): Promise<IntakeOutcome> {
-    const previous = await this.#options.queue.latest(polled.repo, polled.issue);
+    const previous = await this.#options.queue.latestStatus(polled.repo, polled.issue);
     if (previous) {
       return previous.state === "queued" || previous.state === "running"
-        ? { kind: "already_active", job: previous }
+        ? { kind: "already_active", jobId: previous.id }
         : { kind: "ignored", reason: `issue already handled by job ${previous.id} (${previous.state})` };
     }
     return this.#enqueue(
@@ -111,7 +111,7 @@ export class Intake {
     const result = await this.#options.queue.enqueue(request);
     if (result.status === "already_active") {
       this.#options.log.info({ ...logContext, jobId: result.job.id }, "A job for this issue is already queued or running");
-      return { kind: "already_active", job: result.job };
+      return { kind: "already_active", jobId: result.job.id };
     }
     this.#options.log.info(
       { ...logContext, jobId: result.job.id, repo: request.repo, issue: request.issue, trigger: request.trigger },
@@ -123,5 +123,6 @@ export class Intake {
 }
 
 export function describeOutcome(outcome: IntakeOutcome): string {
-  return outcome.kind === "ignored" ? `ignored: ${outcome.reason}` : `${outcome.kind}: ${outcome.job.id}`;
+  if (outcome.kind === "ignored") return `ignored: ${outcome.reason}`;
+  return `${outcome.kind}: ${outcome.kind === "already_active" ? outcome.jobId : outcome.job.id}`;
 }

@@ -23,6 +23,7 @@ import type {
   JobOutcome,
   JobQueue,
   JobState,
+  JobStatus,
   Lease,
   ListOptions,
   QueueCounts,
@@ -540,6 +541,12 @@ export class BullmqJobQueue implements JobQueue {
     const ids = await this.#client.zrevrange(this.#key(`venom:issue:${repo}#${issue}`), 0, 9);
     const [job] = await this.#read(ids);
     return job;
+  }
+
+  async latestStatus(repo: string, issue: number): Promise<JobStatus | undefined> {
+    const job = await this.latest(repo, issue);
+    if (!job) return undefined;
+    return job.prUrl ? { id: job.id, state: job.state, prUrl: job.prUrl } : { id: job.id, state: job.state };
   }
 
   async list(options: ListOptions = {}): Promise<Job[]> {

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { systemClock, type Clock } from "./clock.js";
+import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import type { Delivery, DeliveryInbox } from "./inbox.js";
 import type {
   EnqueueRequest,
@@ -15,6 +16,7 @@ import type {
   JobOutcome,
   JobQueue,
   JobState,
+  JobStatus,
   Lease,
   ListOptions,
   QueueCounts,
@@ -97,7 +99,11 @@ export function openDatabase(dataDir: string | ":memory:"): Db {
   // NORMAL in WAL mode survives a process crash (the case we guard against) without an fsync per commit.
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
-  db.pragma("wal_autocheckpoint = 10000");
+  if (file !== ":memory:") {
+    // Checkpoints run on a worker thread (SqliteCheckpointer), never inside a request's commit.
+    db.pragma("wal_autocheckpoint = 0");
+    db.pragma("journal_size_limit = 67108864");
+  }
   db.exec(SCHEMA);
   return db;
 }
@@ -130,13 +136,14 @@ export class SqliteJobQueue implements JobQueue {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #ownsDb: boolean;
-
+  readonly #checkpointer: SqliteCheckpointer | undefined;
   readonly #statements = new Map<string, Database.Statement>();
 
   constructor(db: Db, options: { clock?: Clock; ownsDb?: boolean } = {}) {
     this.#db = db;
     this.#clock = options.clock ?? systemClock;
     this.#ownsDb = options.ownsDb ?? false;
+    this.#checkpointer = this.#ownsDb && !db.memory ? new SqliteCheckpointer(db.name) : undefined;
   }
 
   /** Prepared statements are cached: preparing costs more than running most of these queries. */
@@ -328,6 +335,14 @@ export class SqliteJobQueue implements JobQueue {
     return row ? rowToJob(row) : undefined;
   }
 
+  async latestStatus(repo: string, issue: number): Promise<JobStatus | undefined> {
+    const row = this.#sql<[string, number], { id: string; state: JobState; pr_url: string | null }>(
+      "SELECT id, state, pr_url FROM jobs WHERE repo = ? AND issue = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+    ).get(repo, issue);
+    if (!row) return undefined;
+    return row.pr_url ? { id: row.id, state: row.state, prUrl: row.pr_url } : { id: row.id, state: row.state };
+  }
+
   async list(options: ListOptions = {}): Promise<Job[]> {
     const clauses: string[] = [];
     const params: Array<string | number> = [];
@@ -355,6 +370,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.close();
     if (this.#ownsDb && this.#db.open) this.#db.close();
   }
 }

@@ -37,6 +37,12 @@ export interface Job extends JobRecord {
   runAfter?: string;
 }
 
+export interface JobStatus {
+  id: string;
+  state: JobState;
+  prUrl?: string;
+}
+
 export interface EnqueueRequest {
   repo: string;
   issue: number;
@@ -102,6 +108,8 @@ export interface JobQueue {
   retry(target: { id: string } | { repo: string; issue: number }): Promise<Job | undefined>;
   get(id: string): Promise<Job | undefined>;
   latest(repo: string, issue: number): Promise<Job | undefined>;
+  /** The issue's latest job in brief: what intake needs on every event, without reading the whole job. */
+  latestStatus(repo: string, issue: number): Promise<JobStatus | undefined>;
   list(options?: ListOptions): Promise<Job[]>;
   counts(): Promise<QueueCounts>;
   close(): Promise<void>;

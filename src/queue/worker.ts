@@ -70,12 +70,21 @@ export class Worker {
     for (const wake of [...this.#waiters]) wake();
   }
 
-  /** Stops claiming; running jobs are aborted and their leases released for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; running jobs are aborted and their leases released for the next start. A handler stuck
+   * in a call that ignores the abort is not waited for past `graceMs`: its lease is reclaimed on the next start.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
     this.#stopped = true;
     for (const controller of this.#running.values()) controller.abort(new Error(SHUTDOWN));
     this.notify();
-    await Promise.all(this.#loops);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(this.#loops), grace]);
+    clearTimeout(timer);
   }
 
   get activeJobs(): number {
