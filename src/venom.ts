@@ -18,13 +18,12 @@ import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
 import { createLogger, type Logger } from "./log.js";
 import type { DeliveryInbox } from "./queue/inbox.js";
 import { openDatabase, SqliteInbox, SqliteJobQueue } from "./queue/sqlite-queue.js";
-import { BullmqJobQueue } from "./queue/bullmq-queue.js";
-import { RedisInbox } from "./queue/redis-inbox.js";
+import type { RedisInbox } from "./queue/redis-inbox.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
 import { createLlmClient, type LlmClient } from "./llm/client.js";
 import { CheckRunner } from "./pipeline/guardian.js";
-import { createIssueJobHandler } from "./pipeline/issue-job.js";
+import type { IssueJobDependencies } from "./pipeline/issue-job.js";
 import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
 import { PlatformSkill } from "./skills/platform.js";
@@ -34,15 +33,9 @@ import { hfSearchTool } from "./skills/huggingface/hf-search-tool.js";
 import { HuggingFaceSkill } from "./skills/huggingface/hugging-face-skill.js";
 import { WebSearchSkill } from "./skills/web-search/web-search-skill.js";
 import { webSearchTool } from "./skills/web-search/web-search-tool.js";
-import {
-  createGitHubThrottle,
-  createInboundLimiter,
-  createTrafficControl,
-  registerTrafficMetrics,
-  withGitHubTraffic,
-  type InboundLimiter,
-  type TrafficControl,
-} from "./traffic/index.js";
+import { createGitHubThrottle, withGitHubTraffic } from "./traffic/github-throttle.js";
+import { createInboundLimiter, type InboundLimiter } from "./traffic/inbound-limiter.js";
+import { createTrafficControl, type TrafficControl } from "./traffic/traffic-control.js";
 
 export interface VenomOptions {
   config?: VenomConfig;
@@ -90,11 +83,14 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const config = options.config ?? readConfig();
   const log =
     options.log ?? (await createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets }));
-  const { queue, inbox } = openQueue(config, log);
+  const { queue, inbox } = await openQueue(config, log);
   const metrics = createMetrics(queue);
   const traffic = createTrafficControl({ log: log.child({ name: "traffic" }), settings: config.traffic });
   const inbound = createInboundLimiter();
-  registerTrafficMetrics(metrics.registry, traffic, inbound);
+  metrics.onRegistry(async (registry) => {
+    const { registerTrafficMetrics } = await import("./traffic/traffic-metrics.js");
+    registerTrafficMetrics(registry, traffic, inbound);
+  });
 
   const probot = new Probot({
     // Throttling that waits for primary resets, retries secondary limits, spaces writes per installation,
@@ -179,7 +175,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     maxAttempts,
     handler:
       options.handler ??
-      createIssueJobHandler({
+      lazyIssueJobHandler({
         config,
         github,
         llm,
@@ -199,7 +195,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     concurrency: config.workers,
     gate: traffic,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-    onFinished: (job) => metrics.jobsFinished.inc({ state: job.state }),
+    onFinished: (job) => metrics.countJobFinished(job.state),
   });
   const intake = new Intake({
     queue,
@@ -257,14 +253,14 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const routes: RouteHandler[] = [
     inbound,
     createHealthRoute(() => ({ mode: config.github.mode, activeJobs: worker.activeJobs ?? 0 })),
-    createMetricsRoute(metrics.registry),
+    createMetricsRoute(metrics),
     createWebhookEndpoint({
       path: config.server.webhookPath,
       inbox,
       verify: config.github.webhookSecret ? (body, signature) => probot.webhooks.verify(body, signature) : undefined,
       dispatch: (delivery) => void dispatcher.dispatch(delivery),
       limiter: inbound,
-      onOutcome: (event, outcome) => metrics.deliveries.inc({ event, outcome }),
+      onOutcome: (event, outcome) => metrics.countDelivery(event, outcome),
       log: log.child({ name: "webhooks" }),
     }),
     createDashboardRoutes({
@@ -302,9 +298,9 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       server = createHttpServer(routes, log.child({ name: "http" }));
       const bound = await listen(server, port, host);
       log.info(`Listening on http://${host ?? "localhost"}:${bound} (webhooks at ${config.server.webhookPath})`);
-      void lookupBotLogin();
+      // The bot login is looked up when first needed (assignments, the poller): an idle app makes no request.
       // Deliveries accepted before a crash are processed now.
-      if (inbox instanceof RedisInbox) await inbox.recover();
+      if (isRedisInbox(inbox)) await inbox.recover();
       const replayed = await dispatcher.replayPending();
       if (replayed > 0) log.info({ replayed }, "Replayed deliveries accepted before the last stop");
       dispatcher.startReplay();
@@ -333,7 +329,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       await worker.stop();
       traffic.close();
       await queue.close();
-      if (inbox instanceof RedisInbox) await inbox.close();
+      if (isRedisInbox(inbox)) await inbox.close();
     },
   };
   return venom;
@@ -352,8 +348,10 @@ function throughTraffic(
 }
 
 /** SQLite under VENOM_DATA_DIR by default; Redis (BullMQ) when REDIS_URL is set, for several workers and machines. */
-function openQueue(config: VenomConfig, log: Logger): { queue: JobQueue; inbox: DeliveryInbox } {
+async function openQueue(config: VenomConfig, log: Logger): Promise<{ queue: JobQueue; inbox: DeliveryInbox }> {
   if (config.redisUrl) {
+    // Loaded only when used: BullMQ and ioredis are large.
+    const [{ BullmqJobQueue }, { RedisInbox }] = await Promise.all([import("./queue/bullmq-queue.js"), import("./queue/redis-inbox.js")]);
     return {
       queue: new BullmqJobQueue({ connection: config.redisUrl, log: log.child({ name: "queue" }) }),
       inbox: new RedisInbox({ connection: config.redisUrl, log: log.child({ name: "inbox" }) }),
@@ -361,4 +359,17 @@ function openQueue(config: VenomConfig, log: Logger): { queue: JobQueue; inbox: 
   }
   const db = openDatabase(config.dataDir);
   return { queue: new SqliteJobQueue(db, { ownsDb: true }), inbox: new SqliteInbox(db) };
+}
+
+/** The Issue-to-PR pipeline (git, tools, the model loop) loads with the first job, not at start-up. */
+function lazyIssueJobHandler(dependencies: IssueJobDependencies): JobHandler {
+  let handler: Promise<JobHandler> | undefined;
+  return async (context) => {
+    handler ??= import("./pipeline/issue-job.js").then((module) => module.createIssueJobHandler(dependencies));
+    return (await handler)(context);
+  };
+}
+
+function isRedisInbox(inbox: DeliveryInbox): inbox is RedisInbox {
+  return "recover" in inbox && typeof (inbox as Partial<RedisInbox>).recover === "function";
 }

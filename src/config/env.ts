@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { getPrivateKey } from "@probot/get-private-key";
-import { z } from "zod";
+// zod/mini: the same validation as zod with a fraction of its modules, since this runs at every start-up.
+import * as z from "zod/mini";
 import { ConfigError } from "../errors.js";
 import { readTrafficEnv } from "../traffic/traffic-env.js";
 import type { TrafficSettingsOverrides } from "../traffic/traffic-settings.js";
@@ -64,42 +65,51 @@ export interface VenomConfig {
   secrets: string[];
 }
 
-const optionalString = z
-  .string()
-  .transform((value) => value.trim())
-  .optional()
-  .transform((value) => (value === undefined || value === "" ? undefined : value));
+const optionalString = z.pipe(
+  z.optional(z.string()),
+  z.transform((value: string | undefined) => {
+    const trimmed = value?.trim();
+    return trimmed ? trimmed : undefined;
+  }),
+);
 
-const url = (what: string) =>
-  optionalString.refine((value) => value === undefined || isUrl(value), {
-    message: `must be an absolute http(s) URL (${what})`,
-  });
+const checked = (check: (value: string) => boolean, message: string) =>
+  optionalString.check(z.refine((value) => value === undefined || check(value), { message }));
+
+const url = (what: string) => checked(isUrl, `must be an absolute http(s) URL (${what})`);
+
+const oneOf = <const Values extends readonly [string, ...string[]]>(values: Values) =>
+  z.pipe(optionalString, z.optional(z.enum(values)));
 
 const bool = (fallback: boolean) =>
-  optionalString.transform((value, ctx) => {
-    if (value === undefined) return fallback;
-    const normalized = value.toLowerCase();
-    if (["true", "1", "yes", "on"].includes(normalized)) return true;
-    if (["false", "0", "no", "off"].includes(normalized)) return false;
-    ctx.addIssue({ code: "custom", message: `must be true or false, got "${value}"` });
-    return z.NEVER;
-  });
+  z.pipe(
+    optionalString,
+    z.transform((value: string | undefined, context) => {
+      if (value === undefined) return fallback;
+      const normalized = value.toLowerCase();
+      if (["true", "1", "yes", "on"].includes(normalized)) return true;
+      if (["false", "0", "no", "off"].includes(normalized)) return false;
+      context.issues.push({ code: "custom", message: `must be true or false, got "${value}"`, input: value });
+      return fallback;
+    }),
+  );
 
 const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  optionalString.transform((value, ctx) => {
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${value}"` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+  z.pipe(
+    optionalString,
+    z.transform((value: string | undefined, context) => {
+      if (value === undefined) return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        context.issues.push({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${value}"`, input: value });
+        return fallback;
+      }
+      return parsed;
+    }),
+  );
 
 const schema = z.object({
-  APP_ID: optionalString.refine((value) => value === undefined || /^\d+$/.test(value), {
-    message: "must be the numeric App ID from the GitHub App's settings page",
-  }),
+  APP_ID: checked((value) => /^\d+$/.test(value), "must be the numeric App ID from the GitHub App's settings page"),
   PRIVATE_KEY: optionalString,
   PRIVATE_KEY_PATH: optionalString,
   WEBHOOK_SECRET: optionalString,
@@ -107,18 +117,15 @@ const schema = z.object({
   WEBHOOK_PATH: optionalString,
   PORT: int(3000, 0, 65535),
   HOST: optionalString,
-  LOG_LEVEL: optionalString.pipe(
-    z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
+  LOG_LEVEL: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+  LOG_FORMAT: oneOf(["json", "pretty"]),
+  GHE_HOST: checked(
+    (value) => /^[A-Za-z0-9.-]+(:\d+)?$/.test(value),
+    "must be a host name (and optional port) without protocol, e.g. github.example.com",
   ),
-  LOG_FORMAT: optionalString.pipe(z.enum(["json", "pretty"]).optional()),
-  GHE_HOST: optionalString.refine((value) => value === undefined || /^[A-Za-z0-9.-]+(:\d+)?$/.test(value), {
-    message: "must be a host name (and optional port) without protocol, e.g. github.example.com",
-  }),
-  GHE_PROTOCOL: optionalString.pipe(z.enum(["http", "https"]).optional()),
+  GHE_PROTOCOL: oneOf(["http", "https"]),
   GITHUB_TOKEN: optionalString,
-  GITHUB_REPO_NAME: optionalString.refine((value) => value === undefined || /^[\w.-]+\/[\w.-]+$/.test(value), {
-    message: 'must have the form "owner/repository"',
-  }),
+  GITHUB_REPO_NAME: checked((value) => /^[\w.-]+\/[\w.-]+$/.test(value), 'must have the form "owner/repository"'),
   HF_TOKEN: optionalString,
   HF_ENDPOINT: url("Hugging Face endpoint"),
   DISCORD_WEBHOOK_URL: url("Discord webhook"),
@@ -138,17 +145,14 @@ const schema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url("OpenAI-compatible API base, e.g. http://localhost:11434/v1"),
   VENOM_MODEL: optionalString,
-  VENOM_TRIGGER_LABEL: optionalString.refine((value) => value === undefined || value.length <= 50, {
-    message: "must be a GitHub label name of at most 50 characters",
-  }),
+  VENOM_TRIGGER_LABEL: checked((value) => value.length <= 50, "must be a GitHub label name of at most 50 characters"),
   VENOM_DATA_DIR: optionalString,
-  REDIS_URL: optionalString.refine((value) => value === undefined || /^rediss?:\/\//.test(value), {
-    message: "must be a redis:// or rediss:// URL",
-  }),
+  REDIS_URL: checked((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL"),
   VENOM_WORKERS: int(1, 1, 64),
-  VENOM_DASHBOARD_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
-    message: "must be at least 16 characters (generate one with: openssl rand -hex 24)",
-  }),
+  VENOM_DASHBOARD_TOKEN: checked(
+    (value) => value.length >= 16,
+    "must be at least 16 characters (generate one with: openssl rand -hex 24)",
+  ),
 });
 
 /** Pure: environment in, config out. Throws ConfigError naming the first bad variable. */

@@ -1,45 +1,89 @@
-// GET /metrics: Prometheus text from a registry owned by this app (never prom-client's global one).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+// GET /metrics: Prometheus text. prom-client loads with the first scrape; until then counts are plain numbers.
+import type { Registry } from "prom-client";
 import type { JobQueue, JobState } from "../queue/types.js";
 import { pathOf, type RouteHandler } from "./respond.js";
 
+type Registration = (registry: Registry) => void | Promise<void>;
+
 export interface Metrics {
-  registry: Registry;
-  deliveries: Counter<"event" | "outcome">;
-  jobsFinished: Counter<"state">;
+  /** What happened to a webhook delivery: accepted, duplicate, refused, over_limit. */
+  countDelivery(event: string, outcome: string): void;
+  countJobFinished(state: JobState): void;
+  /** Adds collectors to the registry when it is built (the traffic layer's metrics). */
+  onRegistry(registration: Registration): void;
+  /** The app's own registry (never prom-client's global one), built on first use. */
+  registry(): Promise<Registry>;
 }
 
 export function createMetrics(queue: JobQueue): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "venom_process_" });
-  const deliveries = new Counter({
-    name: "venom_webhook_deliveries_total",
-    help: "Webhook deliveries by event and intake outcome (accepted, duplicate, refused)",
-    labelNames: ["event", "outcome"] as const,
-    registers: [registry],
-  });
-  const jobsFinished = new Counter({
-    name: "venom_jobs_finished_total",
-    help: "Jobs that reached a final state",
-    labelNames: ["state"] as const,
-    registers: [registry],
-  });
-  new Gauge({
-    name: "venom_jobs",
-    help: "Jobs in the queue by state",
-    labelNames: ["state"] as const,
-    registers: [registry],
-    async collect() {
-      const counts = await queue.counts();
-      for (const [state, count] of Object.entries(counts)) this.set({ state: state as JobState }, count);
+  const deliveries = new Map<string, number>();
+  const jobsFinished = new Map<JobState, number>();
+  const registrations: Registration[] = [];
+  let built: Promise<Registry> | undefined;
+
+  const build = async (): Promise<Registry> => {
+    const { Counter, Gauge, Registry, collectDefaultMetrics } = await import("prom-client");
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: "venom_process_" });
+    new Counter({
+      name: "venom_webhook_deliveries_total",
+      help: "Webhook deliveries by event and intake outcome (accepted, duplicate, refused, over_limit)",
+      labelNames: ["event", "outcome"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [key, count] of deliveries) {
+          const [event = "", outcome = ""] = key.split("\u0000");
+          this.inc({ event, outcome }, count);
+        }
+      },
+    });
+    new Counter({
+      name: "venom_jobs_finished_total",
+      help: "Jobs that reached a final state",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [state, count] of jobsFinished) this.inc({ state }, count);
+      },
+    });
+    new Gauge({
+      name: "venom_jobs",
+      help: "Jobs in the queue by state",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await queue.counts();
+        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+      },
+    });
+    for (const registration of registrations) await registration(registry);
+    return registry;
+  };
+
+  return {
+    countDelivery(event, outcome) {
+      const key = `${event}\u0000${outcome}`;
+      deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
     },
-  });
-  return { registry, deliveries, jobsFinished };
+    countJobFinished(state) {
+      jobsFinished.set(state, (jobsFinished.get(state) ?? 0) + 1);
+    },
+    onRegistry(registration) {
+      registrations.push(registration);
+    },
+    registry() {
+      built ??= build();
+      return built;
+    },
+  };
 }
 
-export function createMetricsRoute(registry: Registry): RouteHandler {
+export function createMetricsRoute(metrics: Metrics): RouteHandler {
   return async (request, response) => {
     if (pathOf(request) !== "/metrics" || request.method !== "GET") return false;
+    const registry = await metrics.registry();
     const text = await registry.metrics();
     response.writeHead(200, { "content-type": registry.contentType });
     response.end(text);

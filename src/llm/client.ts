@@ -1,5 +1,6 @@
 // The OpenAI-compatible chat client: one call, our own observable retries (Retry-After honoured), errors for people.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type OpenAI from "openai";
+import type { APIConnectionError, APIError } from "openai";
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
@@ -79,14 +80,20 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   const { log, model, maxRetries = 4, timeoutMs = 120_000, random = Math.random } = options;
   const wait = options.sleep ?? sleep;
   const baseUrl = displayUrl(options.baseUrl ?? DEFAULT_LLM_BASE_URL);
-  // The SDK's own retries stay off: ours log each wait and surface Retry-After to the job queue.
-  const openai = new OpenAI({
-    apiKey: options.apiKey ?? "not-needed",
-    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-    maxRetries: 0,
-    timeout: timeoutMs,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  // The SDK loads on the first call, so an idle app never holds it in memory.
+  let sdk: Promise<{ module: OpenAiModule; client: OpenAI }> | undefined;
+  const load = () =>
+    (sdk ??= import("openai").then((module) => ({
+      module,
+      // The SDK's own retries stay off: ours log each wait and surface Retry-After to the job queue.
+      client: new module.default({
+        apiKey: options.apiKey ?? "not-needed",
+        ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+        maxRetries: 0,
+        timeout: timeoutMs,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+    })));
 
   async function chat(request: ChatRequest): Promise<ChatCompletion> {
     const { signal } = request;
@@ -96,18 +103,19 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       ...(request.tools && request.tools.length > 0 ? { tools: request.tools } : {}),
       ...(request.tool_choice ? { tool_choice: request.tool_choice } : {}),
     };
+    const { module, client } = await load();
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       const started = Date.now();
       let completion: ChatCompletion;
       try {
-        completion = await openai.chat.completions.create(body, signal ? { signal } : {});
+        completion = await client.chat.completions.create(body, signal ? { signal } : {});
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         // The traffic layer refused (degraded, breaker open, long wait): the job re-queues instead of waiting here.
         const refusal = trafficRefusalOf(error);
         if (refusal) throw refusal;
-        const failure = describeFailure(error, baseUrl, body.model);
+        const failure = describeFailure(error, baseUrl, body.model, module);
         if (failure.permanent) throw failure.permanent;
         const backoff = Math.min(MAX_DELAY_MS, jittered(Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt), random));
         const delayMs = failure.retryAfterMs ?? backoff;
@@ -152,7 +160,10 @@ interface Failure {
   retryAfterMs?: number;
 }
 
-function describeFailure(error: unknown, baseUrl: string, model: string): Failure {
+type OpenAiModule = typeof import("openai");
+
+function describeFailure(error: unknown, baseUrl: string, model: string, sdk: OpenAiModule): Failure {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   if (error instanceof APIUserAbortError) {
     // Aborted without our signal (should not happen); not worth retrying.
     return { permanent: error, label: "aborted", message: error.message };

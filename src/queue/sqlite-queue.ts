@@ -108,6 +108,20 @@ export function openDatabase(dataDir: string | ":memory:"): Db {
   return db;
 }
 
+const checkpointers = new WeakMap<Db, SqliteCheckpointer>();
+
+/** Starts the checkpoint thread with the first write: an idle app runs no extra thread. */
+function ensureCheckpointer(db: Db): void {
+  if (db.memory || checkpointers.has(db)) return;
+  checkpointers.set(db, new SqliteCheckpointer(db.name));
+}
+
+async function closeCheckpointer(db: Db): Promise<void> {
+  const checkpointer = checkpointers.get(db);
+  checkpointers.delete(db);
+  await checkpointer?.close();
+}
+
 export function newJobId(now: number): string {
   return `${now.toString(36)}${randomBytes(4).toString("hex")}`;
 }
@@ -136,14 +150,12 @@ export class SqliteJobQueue implements JobQueue {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #ownsDb: boolean;
-  readonly #checkpointer: SqliteCheckpointer | undefined;
   readonly #statements = new Map<string, Database.Statement>();
 
   constructor(db: Db, options: { clock?: Clock; ownsDb?: boolean } = {}) {
     this.#db = db;
     this.#clock = options.clock ?? systemClock;
     this.#ownsDb = options.ownsDb ?? false;
-    this.#checkpointer = this.#ownsDb && !db.memory ? new SqliteCheckpointer(db.name) : undefined;
   }
 
   /** Prepared statements are cached: preparing costs more than running most of these queries. */
@@ -161,6 +173,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   #enqueue(request: EnqueueRequest): EnqueueResult {
+    ensureCheckpointer(this.#db);
     const now = this.#clock.now();
     const insert = this.#db.transaction((): EnqueueResult => {
       const active = this.#sql<[string, number], JobRow>(
@@ -370,7 +383,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
-    await this.#checkpointer?.close();
+    if (this.#ownsDb) await closeCheckpointer(this.#db);
     if (this.#ownsDb && this.#db.open) this.#db.close();
   }
 }
@@ -412,6 +425,7 @@ export class SqliteInbox implements DeliveryInbox {
 
   #flush(): void {
     this.#scheduled = false;
+    ensureCheckpointer(this.#db);
     const batch = this.#batch;
     const processed = this.#processedBatch;
     this.#batch = [];

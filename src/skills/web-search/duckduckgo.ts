@@ -1,5 +1,5 @@
 // DuckDuckGo's keyless HTML results page: fetched over the injected fetch and parsed with a real HTML parser.
-import { parse } from "node-html-parser";
+import { parseHtml } from "./html-parser.js";
 import { transientError } from "../../errors.js";
 import { httpError, oneLine, requestText } from "./fetch-text.js";
 import type { SearchResult } from "./types.js";
@@ -44,7 +44,7 @@ export function duckDuckGoSearchUrl(query: string, endpoint: string = DUCKDUCKGO
 export function parseDuckDuckGoResults(html: string, maxResults: number = Number.POSITIVE_INFINITY): SearchResult[] {
   const results: SearchResult[] = [];
   const seen = new Set<string>();
-  for (const block of parse(html).querySelectorAll("div.result")) {
+  for (const block of parseHtml(html).querySelectorAll("div.result")) {
     if (results.length >= maxResults) break;
     if (block.classList.contains("result--ad")) continue;
     const link = block.querySelector("a.result__a");

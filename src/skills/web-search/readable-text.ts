@@ -1,5 +1,5 @@
 // A page's readable text: scripts, styles and site chrome (navigation, headers, footers, forms) stripped, lines tidied.
-import { parse } from "node-html-parser";
+import { parseHtml } from "./html-parser.js";
 
 /** Characters of text kept from one page. */
 export const PAGE_TEXT_LIMIT = 8_000;
@@ -18,7 +18,7 @@ const MAIN = "main, article, [role=main]";
 const MIN_MAIN_CHARS = 200;
 
 export function readableText(html: string): { title: string; text: string } {
-  const root = parse(html, { comment: false });
+  const root = parseHtml(html, { comment: false });
   const title = tidy(root.querySelector("title")?.text ?? "");
   for (const element of root.querySelectorAll(NEVER_TEXT)) element.remove();
   for (const element of root.querySelectorAll(CHROME)) {

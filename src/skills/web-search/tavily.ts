@@ -1,6 +1,6 @@
 // Tavily's search API, called over the injected fetch. Not through @tavily/core: its transport is axios, which
 // cannot take a custom fetch, so its calls would bypass the traffic layer (limits, breaker, counters).
-import { z } from "zod";
+import * as z from "zod/mini";
 import { permanentError } from "../../errors.js";
 import { httpError, oneLine, requestText } from "./fetch-text.js";
 import type { SearchResult } from "./types.js";
@@ -19,12 +19,12 @@ export interface TavilySearchOptions {
 
 // The fields of Tavily's answer we use: `{query, answer, results: [{title, url, content, score, raw_content}], response_time}`.
 const tavilyResponse = z.object({
-  answer: z.string().nullish(),
+  answer: z.nullish(z.string()),
   results: z.array(
     z.object({
-      title: z.string().nullish(),
+      title: z.nullish(z.string()),
       url: z.string(),
-      content: z.string().nullish(),
+      content: z.nullish(z.string()),
     }),
   ),
 });
