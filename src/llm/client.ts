@@ -9,7 +9,10 @@ import type {
   ChatCompletionToolChoiceOption,
 } from "openai/resources/chat/completions";
 import type { Logger } from "pino";
+import { realSleep as sleep, type Sleep } from "../traffic/sleep.js";
 import { trafficRefusalOf } from "../traffic/traffic-refused-error.js";
+
+export { sleep, type Sleep };
 import { permanentError, transientError } from "../errors.js";
 
 export type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
@@ -39,7 +42,6 @@ export interface LlmClient {
 }
 
 /** Waits `ms`; rejects with the signal's reason when it aborts first. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export interface LlmClientOptions {
   apiKey?: string;
@@ -58,23 +60,6 @@ export interface LlmClientOptions {
   /** The HTTP client: the traffic layer's rate-limited fetch in the app. */
   fetch?: typeof fetch;
 }
-
-export const sleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 export function createLlmClient(options: LlmClientOptions): LlmClient {
   const { log, model, maxRetries = 4, timeoutMs = 120_000, random = Math.random } = options;

@@ -8,10 +8,10 @@
 //   written by small Lua scripts that check the lease token first, so a worker that lost its lease writes nothing;
 // - sorted sets index the jobs (all / per repo / per issue) for `list` and `latest`, newest first.
 import { createHash, randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { Job as BullJob, Queue, Worker as BullWorker } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
+import { isDeadLocalOwner } from "./worker-id.js";
 import { systemClock, type Clock } from "./clock.js";
 import type {
   ChecksResult,
@@ -102,23 +102,6 @@ export class LuaScript {
 export function openRedis(connection: RedisConnectionOption): { client: Redis; owned: boolean } {
   if (connection instanceof Redis) return { client: connection, owned: false };
   return { client: typeof connection === "string" ? new Redis(connection) : new Redis(connection), owned: true };
-}
-
-/**
- * True when `owner` (a worker id `host:pid:…`) names a process on this host that no longer runs, so what it
- * held can be taken back at once instead of after its lease runs out.
- */
-export function isDeadLocalOwner(owner: string): boolean {
-  const [host, pidText] = owner.split(":");
-  if (host !== hostname()) return false;
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
 }
 
 // KEYS: active delayed prioritized completed failed waiting-children; ARGV: job key prefix, ids…

@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { isDeadLocalOwner, LuaScript, openRedis, type RedisConnectionOption } from "./bullmq-queue.js";
+import { LuaScript, openRedis, type RedisConnectionOption } from "./bullmq-queue.js";
+import { isDeadLocalOwner } from "./worker-id.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Delivery, DeliveryInbox } from "./inbox.js";
 

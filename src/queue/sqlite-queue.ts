@@ -1,11 +1,11 @@
 // The embedded default: jobs and the delivery inbox in one SQLite file (WAL) under VENOM_DATA_DIR.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { hostname } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { systemClock, type Clock } from "./clock.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { isDeadLocalOwner } from "./worker-id.js";
 import type { Delivery, DeliveryInbox } from "./inbox.js";
 import type {
   EnqueueRequest,
@@ -126,26 +126,6 @@ export function newJobId(now: number): string {
   return `${now.toString(36)}${randomBytes(4).toString("hex")}`;
 }
 
-/** A worker id carries host and pid, so a restarted process can reclaim jobs its dead predecessor held. */
-export function newWorkerId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-}
-
-function isLocalOwnerDead(owner: string | null): boolean {
-  if (!owner) return true;
-  const [host, pidText] = owner.split(":");
-  if (host !== hostname()) return false;
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return true;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
 export class SqliteJobQueue implements JobQueue {
   readonly #db: Db;
   readonly #clock: Clock;
@@ -211,7 +191,7 @@ export class SqliteJobQueue implements JobQueue {
            ORDER BY created_at LIMIT 50`,
         )
         .all(now)
-        .filter((row) => row.state === "queued" || (row.lease_until ?? 0) < now || isLocalOwnerDead(row.lease_owner));
+        .filter((row) => row.state === "queued" || (row.lease_until ?? 0) < now || !row.lease_owner || isDeadLocalOwner(row.lease_owner));
       const row = candidates[0];
       if (!row) return undefined;
       this.#sql(

@@ -1,7 +1,7 @@
 // Claims jobs with a lease, keeps the lease alive, runs the job handler and records the outcome.
 import type { Logger } from "pino";
 import { errorMessage, isTransient, VenomError } from "../errors.js";
-import { newWorkerId } from "./sqlite-queue.js";
+import { newWorkerId } from "./worker-id.js";
 import type { Job, JobOutcome, JobQueue, Lease } from "./types.js";
 
 export interface JobContext {
