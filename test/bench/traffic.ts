@@ -2,10 +2,10 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
-import { send } from "../src/http/respond.js";
-import { TokenBucket } from "../src/traffic/token-bucket.js";
-import { createInboundLimiter, type InboundLimiter } from "../src/traffic/inbound-limiter.js";
-import { createTrafficControl } from "../src/traffic/traffic-control.js";
+import { send } from "../../src/http/respond.js";
+import { TokenBucket } from "../../src/traffic/token-bucket.js";
+import { createInboundLimiter, type InboundLimiter } from "../../src/traffic/inbound-limiter.js";
+import { createTrafficControl } from "../../src/traffic/traffic-control.js";
 
 const decisionSeconds = readPositiveNumber("BENCH_SECONDS", 2);
 const requestCount = Math.round(readPositiveNumber("BENCH_REQUESTS", 20_000));

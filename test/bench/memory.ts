@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePort, startTarget, waitUntilReady, type Target } from "./support/processes.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const idleMilliseconds = Number(process.env.BENCH_IDLE_MS ?? 4000);
 const closed = "http://127.0.0.1:1";
@@ -23,7 +23,7 @@ function build(): { venom: string; stock: string } {
   mkdirSync(join(root, "dist/bench"), { recursive: true });
   const stock = join(root, "dist/bench/stock-probot.mjs");
   const esbuild = join(root, "node_modules/.bin/esbuild");
-  execFileSync(esbuild, ["bench/support/stock-probot.ts", "--bundle", "--platform=node", "--format=esm", "--packages=external", `--outfile=${stock}`], { cwd: root, stdio: "ignore" });
+  execFileSync(esbuild, ["test/bench/support/stock-probot.ts", "--bundle", "--platform=node", "--format=esm", "--packages=external", `--outfile=${stock}`], { cwd: root, stdio: "ignore" });
   return { venom: join(root, "dist/src/main.js"), stock };
 }
 

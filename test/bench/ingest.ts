@@ -10,7 +10,7 @@ import { runLoad, type LoadRequest, type LoadResult } from "./support/autocannon
 import { buildLabeledDelivery, type SignedDelivery } from "./support/delivery.js";
 import { findFreePort, startTarget, waitUntilReady, type Target } from "./support/processes.js";
 
-const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
+const repositoryRoot = fileURLToPath(new URL("../..", import.meta.url));
 const webhookPath = "/api/github/webhooks";
 const connections = 50;
 const warmupSeconds = 2;
@@ -208,7 +208,7 @@ async function benchmarkStockProbot(delivery: SignedDelivery): Promise<TargetRep
   const { report } = await benchmarkTarget(
     name,
     (port) =>
-      startTarget(name, process.execPath, ["--import", "tsx", join(repositoryRoot, "bench/support/stock-probot.ts")], {
+      startTarget(name, process.execPath, ["--import", "tsx", join(repositoryRoot, "test/bench/support/stock-probot.ts")], {
         WEBHOOK_SECRET: webhookSecret,
         PORT: String(port),
         LOG_LEVEL: "warn",
