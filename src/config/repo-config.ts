@@ -3,7 +3,9 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { VenomError } from "../errors.js";
 
-export const REPO_CONFIG_PATH = ".github/venom.yml";
+import { REPO_CONFIG_PATH } from "./repo-config-path.js";
+
+export { REPO_CONFIG_PATH };
 export const DEFAULT_PROTECTED_PATHS = [".github/workflows/**", ".git/**"];
 
 const commands = z.array(z.string().trim().min(1, "commands must not be empty")).max(20, "at most 20 commands");

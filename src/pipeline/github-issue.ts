@@ -1,7 +1,7 @@
 // The GitHub side of one issue: read it, keep the status comment, react, open or update the pull request.
 import type { Octokit } from "../github/clients.js";
 import { permanentError, transientError, VenomError } from "../errors.js";
-import { REPO_CONFIG_PATH } from "../config/repo-config.js";
+import { REPO_CONFIG_PATH } from "../config/repo-config-path.js";
 import { STATUS_MARKER } from "./status-comment.js";
 
 export interface IssueDetails {
