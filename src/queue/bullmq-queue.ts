@@ -7,6 +7,9 @@
 // - the record's changing fields (`venom:*`: step, tokens, error, cancel flags) are extra fields of the job hash,
 //   written by small Lua scripts that check the lease token first, so a worker that lost its lease writes nothing;
 // - sorted sets index the jobs (all / per repo / per issue) for `list` and `latest`, newest first.
+// Differences from the SQLite queue: claims follow BullMQ's wait list (a retried job goes to the back, a recovered
+// one to the front); an expired lease is recovered by BullMQ's stalled check (up to lease + 2 check intervals),
+// a dead local owner's at once; a job that loses its worker `maxStalledCount` times fails; delays use real time.
 import { createHash, randomBytes } from "node:crypto";
 import { Job as BullJob, Queue, Worker as BullWorker } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";

@@ -38,7 +38,8 @@ const smallFiles = {
 
 const bigRepo = "octo/platform";
 const bigFileCount = 5_000;
-const bigCommits = 20;
+// History depth of the 5,000-file repository (BENCH_COMMITS); a full clone carries all of it, a partial clone only the tip.
+const bigCommits = Number(process.env.BENCH_COMMITS ?? 20);
 const targetFile = "src/billing/services/invoice-total.ts";
 const bigFixedFiles = {
   [targetFile]:
