@@ -113,7 +113,8 @@ class IssueRun {
       await this.#publish();
     }
     if (!this.#checkpoint.reacted) {
-      await issue.react("eyes");
+      // A reaction is a courtesy: a GitHub that refuses it must not stop the run.
+      await issue.react("eyes").catch((error: unknown) => this.#log.warn({ err: error }, "Could not react 👀 on the issue"));
       await this.#save({ reacted: true });
     }
     if (details.isPullRequest) throw new VenomError("user", `#${job.issue} is a pull request; Venom works on issues.`);
@@ -319,7 +320,7 @@ class IssueRun {
     try {
       await this.#publish();
       if (!willRetry && !cancelled) {
-        await this.#issue?.react("confused");
+        await this.#issue?.react("confused").catch((error: unknown) => this.#log.warn({ err: error }, "Could not react 😕"));
         await this.#notify({
           title: `Venom could not fix ${job.repo}#${job.issue}`,
           message,
