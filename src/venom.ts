@@ -258,7 +258,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       path: config.server.webhookPath,
       inbox,
       verify: config.github.webhookSecret ? (body, signature) => probot.webhooks.verify(body, signature) : undefined,
-      dispatch: (delivery) => void dispatcher.dispatch(delivery),
+      dispatch: (delivery) => dispatcher.schedule(delivery),
       limiter: inbound,
       onOutcome: (event, outcome) => metrics.countDelivery(event, outcome),
       log: log.child({ name: "webhooks" }),

@@ -15,6 +15,10 @@ export interface DispatcherOptions {
   log: Logger;
   /** Attempts before a delivery whose handlers keep failing is given up (and logged). */
   maxAttempts?: number;
+  /** Deliveries processed per event-loop turn, so a burst never delays the answers to new deliveries. */
+  chunkSize?: number;
+  /** Deliveries waiting in memory at most; beyond it they wait on disk and the replay picks them up. */
+  maxBacklog?: number;
 }
 
 export class DeliveryDispatcher {
@@ -23,9 +27,38 @@ export class DeliveryDispatcher {
   readonly #attempts = new Map<string, number>();
   readonly #inFlight = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
+  #backlog: Delivery[] = [];
+  #draining = false;
+  #overflowed = false;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Queues an accepted delivery for processing. Processing yields to the event loop between small chunks:
+   * answering GitHub comes first, and the work catches up as soon as the burst ends.
+   */
+  schedule(delivery: Delivery): void {
+    if (this.#backlog.length < (this.#options.maxBacklog ?? 10_000)) this.#backlog.push(delivery);
+    else this.#overflowed = true;
+    if (this.#draining) return;
+    this.#draining = true;
+    setImmediate(() => void this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    const chunk = this.#backlog.splice(0, this.#options.chunkSize ?? 8);
+    await Promise.all(chunk.map((delivery) => this.dispatch(delivery)));
+    if (this.#backlog.length > 0) {
+      setImmediate(() => void this.#drain());
+      return;
+    }
+    this.#draining = false;
+    if (this.#overflowed) {
+      this.#overflowed = false;
+      await this.replayPending().catch((error: unknown) => this.#options.log.error({ err: error }, "Replaying deliveries failed"));
+    }
   }
 
   /** Called by the app's handlers: what the event led to, stored with the delivery. */

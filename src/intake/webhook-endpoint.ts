@@ -110,7 +110,7 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): RouteHan
     send(response, 202, { status: "accepted", deliveryId: id });
     count(name, "accepted");
     if (!candidate) return true;
-    setImmediate(() => dispatch(delivery));
+    dispatch(delivery);
     return true;
   };
 }
