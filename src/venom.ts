@@ -24,6 +24,7 @@ import { Worker, type JobHandler } from "./queue/worker.js";
 import { createLlmClient, type LlmClient } from "./llm/client.js";
 import { CheckRunner } from "./pipeline/guardian.js";
 import type { IssueJobDependencies } from "./pipeline/issue-job.js";
+import type { Plan as IssueJobPlan } from "./pipeline/agents.js";
 import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
 import { PlatformSkill } from "./skills/platform.js";
@@ -185,6 +186,14 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         botLogin: () => lookupBotLogin(),
         architectTools: () => [webSearchTool(webSearch), hfSearchTool(huggingFace)],
         runGuard: traffic,
+        approvedPlan: async (repo, issue, currentJobId) => {
+          const previous = (await queue.list({ repo, limit: 50 })).find(
+            (job) =>
+              job.issue === issue && job.id !== currentJobId && job.state === "succeeded" && (job.command === "plan" || job.data.planOnly === true),
+          );
+          const plan = previous?.data.plan as IssueJobPlan | undefined;
+          return plan && typeof plan.summary === "string" && Array.isArray(plan.steps) ? plan : undefined;
+        },
         ...(config.integrations.calendar.enabled
           ? { afterPullRequest: async (pull) => void (await calendar.scheduleReview({ repo: pull.repo, prNumber: pull.prNumber, prUrl: pull.prUrl })) }
           : {}),

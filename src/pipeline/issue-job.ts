@@ -36,6 +36,8 @@ export interface IssueJobDependencies {
   architectTools?: () => LoopTool[];
   /** Called once a pull request is open (e.g. a "Review PR #N" event on the Venom calendar); failures are logged only. */
   afterPullRequest?: (pull: { repo: string; issue: number; prNumber: number; prUrl: string }) => Promise<void>;
+  /** The plan of the issue's last plan-only run (`/venom plan`, `require_plan_approval`), which a `/venom fix` applies. */
+  approvedPlan?: (repo: string, issue: number, currentJobId: string) => Promise<Plan | undefined>;
   /** Anti-loop: a cap on runs per issue per hour (the traffic layer). */
   runGuard?: { allowRun(repo: string, issue: number): { allowed: boolean; runsInWindow: number; retryAfterSeconds: number } };
   /** Attempts the worker makes before a transient failure is final (for the status comment's wording). */
@@ -50,6 +52,8 @@ interface Checkpoint {
   plan?: Plan;
   prNumber?: number;
   prUrl?: string;
+  /** Set when the run stopped after planning, so a later `/venom fix` can apply its plan. */
+  planOnly?: boolean;
 }
 
 export function createIssueJobHandler(deps: IssueJobDependencies): JobHandler {
@@ -144,6 +148,16 @@ class IssueRun {
 
       // Architect, Coder, Guardian
       const planOnly = job.command === "plan" || (repoConfig.requirePlanApproval && job.trigger !== "comment");
+      // A maintainer's `/venom fix` after a plan-only run applies the plan they reviewed.
+      if (!planOnly && !this.#checkpoint.plan && job.trigger === "comment" && this.#deps.approvedPlan) {
+        const approved = await this.#deps.approvedPlan(job.repo, job.issue, job.id);
+        if (approved) {
+          await this.#save({ plan: approved });
+          this.#status.plan = approved;
+          this.#status.steps.planning = "done";
+          this.#log.info("Applying the plan posted by the previous plan-only run");
+        }
+      }
       const budget = { used: job.tokens ?? 0, max: repoConfig.maxTokens };
       const result = await runAgents({
         root: workspace.root,
@@ -228,6 +242,7 @@ class IssueRun {
     this.#status.steps.validating = "skipped";
     this.#status.steps.pull_request = "skipped";
     this.#status.outcome = { kind: "waiting", message: "Plan ready. Comment `/venom fix` to apply it." };
+    await this.#save({ planOnly: true });
     await this.#publish();
     return { checks: "none", tokens, summary: `plan only: ${result.plan.summary.slice(0, 120)}` };
   }

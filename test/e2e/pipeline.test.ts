@@ -105,6 +105,10 @@ function addSymlinkOut(bare: string): void {
   git("push", "--quiet", "origin", "HEAD");
 }
 
+function text(content: unknown): string {
+  return typeof content === "string" ? content : JSON.stringify(content ?? "");
+}
+
 function labeledPayload(issue: number, title: string): Payload {
   const payload = example("issues", "labeled");
   payload.label = { ...payload.label!, name: "venom" };
@@ -248,6 +252,43 @@ describe("Issue-to-PR pipeline", () => {
     venom = await startApp();
     const job = await finished(venom, issue.number);
     expect(job).toMatchObject({ state: "succeeded", checks: "passed", attempts: 2 });
+    expect(pullsFor(issue.number)).toHaveLength(1);
+    expect(statusComments(issue.number)).toHaveLength(1);
+  });
+
+  it("/venom plan posts a plan and no PR; a maintainer's /venom fix then applies that plan without planning again", async () => {
+    github.setPermission(repo, "maintainer", "maintain");
+    const issue = github.addIssue(repo, { title: "[happy] plan first", labels: [] });
+    const comment = (body: string) => {
+      const payload = example("issue_comment", "created");
+      payload.comment = { ...payload.comment!, body, user: { ...payload.comment!.user, login: "maintainer", type: "User" } };
+      payload.sender = { ...payload.sender, login: "maintainer", type: "User" };
+      payload.issue = { ...payload.issue, number: issue.number, state: "open" };
+      delete payload.issue.pull_request;
+      payload.repository = { ...payload.repository, full_name: repo };
+      return payload;
+    };
+    await deliver(venom.url, "issue_comment", comment("/venom plan"), { secret });
+    const planned = await finished(venom, issue.number);
+    expect(planned).toMatchObject({ state: "succeeded", checks: "none" });
+    expect(pullsFor(issue.number)).toHaveLength(0);
+    expect(statusComments(issue.number)[0]?.body).toContain("Plan ready");
+
+    const architectCalls = () =>
+      llm.requests.filter(
+        (request) =>
+          text(request.messages[0]?.content).includes("Architect") &&
+          request.messages.some((message) => text(message.content).includes("plan first")),
+      ).length;
+    const before = architectCalls();
+    await deliver(venom.url, "issue_comment", comment("/venom fix"), { secret });
+    const fixed = await waitFor(
+      async () => (await jobsOf(venom, issue.number)).find((job) => job.trigger === "comment" && job.prUrl),
+      60_000,
+      "the /venom fix run",
+    );
+    expect(fixed).toMatchObject({ state: "succeeded", checks: "passed" });
+    expect(architectCalls()).toBe(before);
     expect(pullsFor(issue.number)).toHaveLength(1);
     expect(statusComments(issue.number)).toHaveLength(1);
   });
