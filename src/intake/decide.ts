@@ -17,7 +17,7 @@ export interface TriggerPayload {
   } | null;
   label?: { name?: string } | null;
   assignee?: { login?: string } | null;
-  comment?: { body?: string; user?: { login?: string; type?: string } | null } | null;
+  comment?: { id?: number; body?: string; user?: { login?: string; type?: string } | null } | null;
 }
 
 export interface DecisionSettings {
@@ -35,7 +35,7 @@ export interface IssueRef {
 }
 
 export type Decision =
-  | ({ action: "enqueue"; trigger: Exclude<Trigger, "poll" | "retry">; command: JobCommand } & IssueRef)
+  | ({ action: "enqueue"; trigger: Exclude<Trigger, "poll" | "retry">; command: JobCommand; commentId?: number } & IssueRef)
   | ({ action: "cancel" } & IssueRef)
   | ({ action: "retry" } & IssueRef)
   | { action: "ignore"; reason: string };
@@ -91,7 +91,9 @@ export function slimPayload(payload: TriggerPayload): TriggerPayload {
       : payload.issue,
     ...(payload.label ? { label: { name: payload.label.name } } : {}),
     ...(payload.assignee ? { assignee: { login: payload.assignee.login } } : {}),
-    ...(payload.comment ? { comment: { body: payload.comment.body, user: user(payload.comment.user) } } : {}),
+    ...(payload.comment
+      ? { comment: { id: payload.comment.id, body: payload.comment.body, user: user(payload.comment.user) } }
+      : {}),
   };
 }
 
@@ -157,7 +159,13 @@ export function decide(
     if (command === "cancel") return { action: "cancel", ...ref };
     if (command === "retry") return { action: "retry", ...ref };
     if (issue.state && issue.state !== "open") return { action: "ignore", reason: `issue #${issue.number} is ${issue.state}` };
-    return { action: "enqueue", trigger: "comment", command, ...ref };
+    return {
+      action: "enqueue",
+      trigger: "comment",
+      command,
+      ...ref,
+      ...(payload.comment?.id !== undefined ? { commentId: payload.comment.id } : {}),
+    };
   }
 
   return { action: "ignore", reason: `${event} is not a trigger` };

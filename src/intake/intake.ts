@@ -85,7 +85,8 @@ export class Intake {
             return { kind: "ignored", reason };
           }
         }
-        return this.#enqueue(decision, logContext);
+        const { commentId, ...request } = decision;
+        return this.#enqueue(commentId !== undefined ? { ...request, data: { triggerCommentId: commentId } } : request, logContext);
       }
     }
   }

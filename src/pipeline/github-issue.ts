@@ -112,9 +112,12 @@ export class GitHubIssue {
     return data.id;
   }
 
-  async react(content: "eyes" | "confused" | "rocket"): Promise<void> {
+  /** Reacts on the issue, or on one of its comments (the `/venom` command that triggered the run). */
+  async react(content: "eyes" | "confused" | "rocket", commentId?: number): Promise<void> {
     await this.#call(`react ${content}`, () =>
-      this.#octokit.rest.reactions.createForIssue({ owner: this.owner, repo: this.repo, issue_number: this.number, content }),
+      commentId === undefined
+        ? this.#octokit.rest.reactions.createForIssue({ owner: this.owner, repo: this.repo, issue_number: this.number, content })
+        : this.#octokit.rest.reactions.createForIssueComment({ owner: this.owner, repo: this.repo, comment_id: commentId, content }),
     );
   }
 

@@ -54,6 +54,8 @@ interface Checkpoint {
   prUrl?: string;
   /** Set when the run stopped after planning, so a later `/venom fix` can apply its plan. */
   planOnly?: boolean;
+  /** The `/venom` comment that started the run: 👀 goes on it. */
+  triggerCommentId?: number;
 }
 
 export function createIssueJobHandler(deps: IssueJobDependencies): JobHandler {
@@ -118,7 +120,7 @@ class IssueRun {
     }
     if (!this.#checkpoint.reacted) {
       // A reaction is a courtesy: a GitHub that refuses it must not stop the run.
-      await issue.react("eyes").catch((error: unknown) => this.#log.warn({ err: error }, "Could not react 👀 on the issue"));
+      await issue.react("eyes", this.#checkpoint.triggerCommentId).catch((error: unknown) => this.#log.warn({ err: error }, "Could not react 👀 on the issue"));
       await this.#save({ reacted: true });
     }
     if (details.isPullRequest) throw new VenomError("user", `#${job.issue} is a pull request; Venom works on issues.`);

@@ -285,7 +285,7 @@ export class BullmqJobQueue implements JobQueue {
         command: request.command ?? "fix",
         ...(request.installationId !== undefined ? { installationId: request.installationId } : {}),
         ...(request.actor !== undefined ? { actor: request.actor } : {}),
-        checkpoints: {},
+        checkpoints: { ...request.data },
       };
       let added: StoredJob;
       try {

@@ -163,8 +163,8 @@ export class SqliteJobQueue implements JobQueue {
       if (active) return { status: "already_active", job: rowToJob(active) };
       const id = newJobId(now);
       this.#sql(
-          `INSERT INTO jobs (id, repo, issue, trigger, command, state, step, attempts, created_at, updated_at, installation_id, actor)
-           VALUES (?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (id, repo, issue, trigger, command, state, step, attempts, created_at, updated_at, installation_id, actor, data)
+           VALUES (?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -176,6 +176,7 @@ export class SqliteJobQueue implements JobQueue {
           now,
           request.installationId ?? null,
           request.actor ?? null,
+          JSON.stringify(request.data ?? {}),
         );
       return { status: "enqueued", job: this.#getSync(id) as Job };
     });

@@ -50,6 +50,8 @@ export interface EnqueueRequest {
   installationId?: number;
   actor?: string;
   command?: JobCommand;
+  /** Initial checkpoint data (e.g. the triggering comment's id, for the 👀 reaction). */
+  data?: Record<string, unknown>;
 }
 
 export type EnqueueResult =

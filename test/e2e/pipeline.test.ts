@@ -260,8 +260,9 @@ describe("Issue-to-PR pipeline", () => {
     github.setPermission(repo, "maintainer", "maintain");
     const issue = github.addIssue(repo, { title: "[happy] plan first", labels: [] });
     const comment = (body: string) => {
+      const posted = github.addComment(repo, issue.number, body, "maintainer");
       const payload = example("issue_comment", "created");
-      payload.comment = { ...payload.comment!, body, user: { ...payload.comment!.user, login: "maintainer", type: "User" } };
+      payload.comment = { ...payload.comment!, id: posted.id, body, user: { ...payload.comment!.user, login: "maintainer", type: "User" } } as typeof payload.comment;
       payload.sender = { ...payload.sender, login: "maintainer", type: "User" };
       payload.issue = { ...payload.issue, number: issue.number, state: "open" };
       delete payload.issue.pull_request;
@@ -273,6 +274,9 @@ describe("Issue-to-PR pipeline", () => {
     expect(planned).toMatchObject({ state: "succeeded", checks: "none" });
     expect(pullsFor(issue.number)).toHaveLength(0);
     expect(statusComments(issue.number)[0]?.body).toContain("Plan ready");
+    // 👀 goes on the /venom comment that started the run.
+    const planComment = github.comments(repo, issue.number).find((item) => item.body === "/venom plan");
+    expect(github.reactions(repo, `comment:${planComment?.id}`)).toContain("eyes");
 
     const architectCalls = () =>
       llm.requests.filter(
