@@ -13,6 +13,7 @@ import { createHttpServer, listen } from "./http/server.js";
 import { DeliveryDispatcher } from "./intake/dispatcher.js";
 import { Intake } from "./intake/intake.js";
 import { PermissionCache } from "./intake/permissions.js";
+import { RepoLabelCache } from "./intake/repo-label.js";
 import { Poller } from "./intake/poller.js";
 import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
 import { createLogger, type Logger } from "./log.js";
@@ -209,6 +210,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const intake = new Intake({
     queue,
     permissions,
+    repoLabels: new RepoLabelCache(),
     settings: () => ({ triggerLabel: config.triggerLabel, botLogin }),
     log: log.child({ name: "intake" }),
     onQueued: () => worker.notify(),

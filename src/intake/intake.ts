@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Job, JobQueue } from "../queue/types.js";
 import { decide, needsPermission, type DecisionSettings, type Permission, type TriggerPayload } from "./decide.js";
 import type { PermissionCache, PermissionRequest } from "./permissions.js";
+import type { ContentRequest, RepoLabelCache } from "./repo-label.js";
 
 export type IntakeOutcome =
   | { kind: "enqueued"; job: Job }
@@ -30,6 +31,8 @@ export interface IntakeOptions {
   permissions: PermissionCache;
   settings: () => DecisionSettings;
   log: Logger;
+  /** Per-repository trigger labels; without it only the global label triggers. */
+  repoLabels?: RepoLabelCache;
   /** Told about every new or re-queued job (wakes the worker, posts the 👀 reaction…). */
   onQueued?: (job: Job) => void;
 }
@@ -49,7 +52,22 @@ export class Intake {
       const user = event.payload.sender?.login;
       if (repo && user) permission = await permissions.lookup(event.request, repo, user);
     }
-    const decision = decide(event.name, event.payload, settings(), permission);
+    let decisionSettings = settings();
+    const label = event.payload.label?.name;
+    const repo = event.payload.repository?.full_name;
+    if (
+      this.#options.repoLabels &&
+      event.name === "issues" &&
+      event.payload.action === "labeled" &&
+      label &&
+      repo &&
+      label.toLowerCase() !== decisionSettings.triggerLabel.toLowerCase()
+    ) {
+      // Not the global label: it may be this repository's own (`label:` in .github/venom.yml).
+      const repoLabel = await this.#options.repoLabels.lookup(event.request as unknown as ContentRequest, repo);
+      if (repoLabel && repoLabel.toLowerCase() === label.toLowerCase()) decisionSettings = { ...decisionSettings, triggerLabel: repoLabel };
+    }
+    const decision = decide(event.name, event.payload, decisionSettings, permission);
     const logContext = { deliveryId: event.id, event: `${event.name}.${event.payload.action ?? ""}` };
     switch (decision.action) {
       case "ignore":

@@ -19,6 +19,7 @@ const running: VenomProcess[] = [];
 beforeAll(async () => {
   github = await FakeGitHub.start();
   await github.createRepo(repo, { files: { "README.md": "# Hello\n" } });
+  await github.createRepo("octo/labels", { files: { ".github/venom.yml": "label: fix-me\n" } });
   github.setPermission(repo, "reader", "read");
   github.setPermission(repo, "maintainer", "maintain");
   privateKey = testPrivateKey();
@@ -158,6 +159,26 @@ describe("webhook intake over HTTP", () => {
     expect(list.filter((job) => job.issue === 4)).toHaveLength(1);
     // The same delivery arriving again after the restart is still a duplicate.
     expect((await deliver(venom.url, "issues", labeled(4), { secret, id: "crash-delivery" })).status).toBe(200);
+  });
+
+  it("honours a repository's own trigger label from .github/venom.yml, besides the global one", async () => {
+    const venom = await start(mkdtempSync(path.join(tmpdir(), "venom-e2e-")));
+    const labeledIn = (name: string, issue: number) => {
+      const payload = labeled(issue);
+      payload.label = { ...payload.label!, name };
+      payload.repository = { ...payload.repository, full_name: "octo/labels" };
+      return payload;
+    };
+    await deliver(venom.url, "issues", labeledIn("fix-me", 7), { secret });
+    await deliver(venom.url, "issues", labeledIn("unrelated", 8), { secret });
+    await deliver(venom.url, "issues", labeledIn("venom", 9), { secret });
+    const list = await waitFor(async () => {
+      const all = await jobs(venom);
+      return all.length >= 2 ? all : undefined;
+    });
+    await settle();
+    expect((await jobs(venom)).map((job) => job.issue).sort()).toEqual([7, 9]);
+    expect(list.every((job) => job.repo === "octo/labels")).toBe(true);
   });
 
   it("answers health and keeps the dashboard to loopback without a token", async () => {
