@@ -99,11 +99,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       const loaded = config();
       const venom = await factory(loaded, {});
       try {
+        // Details come masked from checkConnections.
         const statuses = await venom.checkConnections();
-        const mask = createMasker(loaded.secrets);
-        const masked = statuses.map((status) => ({ ...status, detail: mask(status.detail) }));
-        io.out(options.json ? JSON.stringify({ integrations: masked }) : formatStatuses(masked));
-        if (masked.some((status) => status.configured && status.connected === false)) exitCode = 1;
+        io.out(options.json ? JSON.stringify({ integrations: statuses }) : formatStatuses(statuses));
+        if (statuses.some((status) => status.configured && status.connected === false)) exitCode = 1;
       } finally {
         await venom.stop();
       }

@@ -16,7 +16,7 @@ import { PermissionCache } from "./intake/permissions.js";
 import { RepoLabelCache } from "./intake/repo-label.js";
 import { Poller } from "./intake/poller.js";
 import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, createMasker, type Logger } from "./log.js";
 import type { DeliveryInbox } from "./queue/inbox.js";
 import { openDatabase, SqliteInbox, SqliteJobQueue } from "./queue/sqlite-queue.js";
 import type { RedisInbox } from "./queue/redis-inbox.js";
@@ -257,7 +257,9 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         : { name: "huggingface", configured: false, detail: "not configured: public search works anonymously; set HF_TOKEN for private repos" },
       calendar.checkConnection().then((status) => ({ name: "google-calendar", ...status })),
     ]);
-    return [githubStatus, llm, ...describeConfigured(config), ...skillStatuses];
+    // Details are masked here once, for doctor, the dashboard and /venom/api/status alike.
+    const mask = createMasker(config.secrets);
+    return [githubStatus, llm, ...describeConfigured(config), ...skillStatuses].map((status) => ({ ...status, detail: mask(status.detail) }));
   };
 
   const trafficStatus = () => ({ ...traffic.snapshot(), inbound: inbound.snapshot() });
