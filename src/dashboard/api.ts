@@ -1,7 +1,7 @@
 // /venom/api/*: jobs, retry and integration status, behind a bearer token (or loopback only).
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { pathOf, send, type RouteHandler } from "../http/respond.js";
+import { pathOf, readBody, send, type RouteHandler } from "../http/respond.js";
 import { toRecord, type JobQueue, type JobState } from "../queue/types.js";
 import type { IntegrationStatus } from "./integrations.js";
 import { renderDashboard, renderLogin } from "./page.js";
@@ -39,24 +39,14 @@ export function isAuthorized(request: IncomingMessage, token: string | undefined
   return cookie !== undefined && sameToken(decodeURIComponent(cookie), token);
 }
 
-async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > 10_000) break;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
-}
-
 export function createDashboardRoutes(options: DashboardOptions): RouteHandler {
   const { queue } = options;
   return async (request, response) => {
     const path = pathOf(request);
     if (path !== "/venom" && !path.startsWith("/venom/")) return false;
     if (path === "/venom/login" && request.method === "POST" && options.dashboardToken) {
-      const given = (await readForm(request)).get("token") ?? "";
+      const form = new URLSearchParams(await readBody(request, 10_000).catch(() => ""));
+      const given = form.get("token") ?? "";
       if (!sameToken(given, options.dashboardToken)) {
         response.writeHead(401, { "content-type": "text/html; charset=utf-8" });
         response.end(renderLogin("That token is not VENOM_DASHBOARD_TOKEN."));

@@ -10,6 +10,7 @@ export class GitHubClients {
   readonly #probot: Probot;
   readonly #config: GitHubConfig;
   #botLogin: Promise<string | undefined> | undefined;
+  readonly #installations = new Map<string, number>();
 
   constructor(probot: Probot, config: GitHubConfig) {
     this.#probot = probot;
@@ -29,10 +30,14 @@ export class GitHubClients {
     return this.#probot.auth();
   }
 
-  /** The App's installation on a repository (App mode). */
+  /** The App's installation on a repository (App mode), looked up once per repository. */
   async installationFor(owner: string, repo: string): Promise<number> {
+    const key = `${owner}/${repo}`;
+    const known = this.#installations.get(key);
+    if (known !== undefined) return known;
     const appOctokit = await this.#probot.auth();
     const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
+    this.#installations.set(key, data.id);
     return data.id;
   }
 

@@ -1,7 +1,7 @@
 // POST /api/github/webhooks: verify the signature, put the delivery in the inbox, answer — nothing slow.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { pathOf, send, type RouteHandler } from "../http/respond.js";
+import { pathOf, readBody, send, type RouteHandler } from "../http/respond.js";
 import type { Delivery, DeliveryInbox } from "../queue/inbox.js";
 import { isTriggerCandidate, slimPayload, type TriggerPayload } from "./decide.js";
 
@@ -52,7 +52,7 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): RouteHan
     const signature = header(request, "x-hub-signature-256");
     let body: string;
     try {
-      body = await readBody(request);
+      body = await readBody(request, MAX_BODY_BYTES);
     } catch (error) {
       send(response, 413, { error: "payload_too_large", message: (error as Error).message });
       return true;
@@ -118,22 +118,4 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): RouteHan
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("Payload larger than 25 MB refused."));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }

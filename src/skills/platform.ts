@@ -48,7 +48,6 @@ export class PlatformSkill {
   readonly #config: VenomConfig;
   readonly #github: GitHubClients;
   readonly #notifier: Notifier;
-  readonly #installations = new Map<string, number>();
 
   constructor(options: { config: VenomConfig; github: GitHubClients; notifier: Notifier }) {
     this.#config = options.config;
@@ -173,14 +172,11 @@ export class PlatformSkill {
     const [owner, repo] = fullName.split("/");
     if (!owner || !repo) throw new VenomError("user", `"${fullName}" is not an owner/repository name.`);
     if (this.#config.github.mode === "token") return { octokit: await this.#github.forInstallation(), owner, repo };
-    let installationId = this.#installations.get(fullName);
-    if (installationId === undefined) {
-      try {
-        installationId = await this.#github.installationFor(owner, repo);
-      } catch (error) {
-        throw mapError(`find the App's installation on ${fullName}`, error);
-      }
-      this.#installations.set(fullName, installationId);
+    let installationId: number;
+    try {
+      installationId = await this.#github.installationFor(owner, repo);
+    } catch (error) {
+      throw mapError(`find the App's installation on ${fullName}`, error);
     }
     return { octokit: await this.#github.forInstallation(installationId), owner, repo };
   }
