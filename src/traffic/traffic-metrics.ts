@@ -2,7 +2,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { BreakerState } from "./circuit-breaker.js";
 import type { InboundLimiter } from "./inbound-limiter.js";
-import type { ScopeCounters, TrafficControl } from "./traffic-control.js";
+import type { ScopeCounters, ScopeSnapshot, TrafficControl } from "./traffic-control.js";
 
 const OUTCOMES = ["2xx", "3xx", "4xx", "429", "5xx", "timeouts", "networkErrors", "otherErrors"] as const satisfies ReadonlyArray<keyof ScopeCounters>;
 const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
@@ -40,36 +40,26 @@ export function registerTrafficMetrics(registry: Registry, traffic: TrafficContr
       }
     },
   });
-  new Counter({
-    name: "venom_traffic_retries_total",
-    help: "Outbound retries by scope",
-    labelNames: ["scope"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [name, scope] of Object.entries(snapshot().scopes)) this.inc({ scope: name }, scope.retries);
-    },
-  });
-  new Counter({
-    name: "venom_traffic_refused_total",
-    help: "Outbound calls handed back to the job queue (degraded, global cap, open circuit, long waits) by scope",
-    labelNames: ["scope"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [name, scope] of Object.entries(snapshot().scopes)) this.inc({ scope: name }, scope.refused);
-    },
-  });
-  new Gauge({
-    name: "venom_traffic_tokens_available",
-    help: "Tokens left in each scope's bucket",
-    labelNames: ["scope"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [name, scope] of Object.entries(snapshot().scopes)) this.set({ scope: name }, scope.tokensAvailable);
-    },
-  });
+  // One value per scope, read from the snapshot at scrape time (after reset, inc(value) is the value).
+  const perScope = (Metric: typeof Counter<"scope"> | typeof Gauge<"scope">, name: string, help: string, pick: (scope: ScopeSnapshot) => number) =>
+    new Metric({
+      name,
+      help,
+      labelNames: ["scope"] as const,
+      registers,
+      collect(this: { reset(): void; inc(labels: { scope: string }, value: number): void }) {
+        this.reset();
+        for (const [scopeName, scope] of Object.entries(snapshot().scopes)) this.inc({ scope: scopeName }, pick(scope));
+      },
+    });
+  perScope(Counter, "venom_traffic_retries_total", "Outbound retries by scope", (scope) => scope.retries);
+  perScope(
+    Counter,
+    "venom_traffic_refused_total",
+    "Outbound calls handed back to the job queue (degraded, global cap, open circuit, long waits) by scope",
+    (scope) => scope.refused,
+  );
+  perScope(Gauge, "venom_traffic_tokens_available", "Tokens left in each scope's bucket", (scope) => scope.tokensAvailable);
   new Gauge({
     name: "venom_traffic_breaker_state",
     help: "Circuit breaker per provider: 0 closed, 1 half-open, 2 open",
