@@ -76,7 +76,11 @@ export class DeliveryDispatcher {
 
   /** Processes every delivery accepted but not processed (after a crash or a failed attempt). */
   async replayPending(): Promise<number> {
-    const pending = this.#options.inbox.pending().filter((delivery) => !this.#inFlight.has(delivery.id));
+    // Skip what is already being processed or waiting in the in-memory backlog: each delivery is handled once.
+    const waiting = new Set(this.#backlog.map((delivery) => delivery.id));
+    const pending = this.#options.inbox
+      .pending()
+      .filter((delivery) => !this.#inFlight.has(delivery.id) && !waiting.has(delivery.id));
     for (const delivery of pending) await this.dispatch(delivery);
     return pending.length;
   }
