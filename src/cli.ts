@@ -147,6 +147,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       const log = await createLogger({ level: loaded.log.level === "info" ? "warn" : loaded.log.level, format: loaded.log.format, secrets: loaded.secrets, destination: process.stderr });
       const { createLlmClient } = await import("./llm/client.js");
       const { runLocalFix } = await import("./pipeline/local-fix.js");
+      const { createCheckRunner } = await import("./pipeline/sandbox/create-check-runner.js");
       const llm = createLlmClient({
         ...(loaded.llm.apiKey ? { apiKey: loaded.llm.apiKey } : {}),
         ...(loaded.llm.baseUrl ? { baseUrl: loaded.llm.baseUrl } : {}),
@@ -159,6 +160,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
         issue: options.issue,
         ...(options.branch ? { branch: options.branch } : {}),
         llm,
+        checks: createCheckRunner(loaded),
         log,
         onProgress: (message) => {
           if (showProgress) io.err(`… ${message}`);
@@ -174,6 +176,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
             `Summary: ${result.summary}`,
             `Files: ${result.changedFiles.join(", ") || "none"}`,
             `Checks: ${result.checks} — ${result.checksSummary}`,
+            ...(result.isolation ? [`Isolation: ${result.isolation}`] : []),
             `Tokens: ${result.tokens}`,
           ].join("\n"),
         );

@@ -23,7 +23,7 @@ import type { RedisInbox } from "./queue/redis-inbox.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
 import { createLlmClient, type LlmClient } from "./llm/client.js";
-import { CheckRunner } from "./pipeline/guardian.js";
+import { createCheckRunner } from "./pipeline/sandbox/create-check-runner.js";
 import type { IssueJobDependencies } from "./pipeline/issue-job.js";
 import type { Plan as IssueJobPlan } from "./pipeline/agents.js";
 import { Notifier } from "./skills/notify/notifier.js";
@@ -171,6 +171,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     });
   });
   const permissions = new PermissionCache();
+  const checks = createCheckRunner(config);
   const maxAttempts = options.maxAttempts ?? 3;
   const worker = new Worker({
     queue,
@@ -181,7 +182,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         config,
         github,
         llm,
-        checks: new CheckRunner(),
+        checks,
         notifier,
         permissions,
         botLogin: () => lookupBotLogin(),
@@ -259,7 +260,13 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     ]);
     // Details are masked here once, for doctor, the dashboard and /venom/api/status alike.
     const mask = createMasker(config.secrets);
-    return [githubStatus, llm, ...describeConfigured(config), ...skillStatuses].map((status) => ({ ...status, detail: mask(status.detail) }));
+    const sandboxStatus: IntegrationStatus = await checks.isolationReport().then((report) => ({
+      name: "sandbox",
+      configured: report.kind !== "unavailable",
+      ...(report.kind === "unavailable" ? { connected: false } : report.kind === "none" ? {} : { connected: true }),
+      detail: report.detail,
+    }));
+    return [githubStatus, llm, sandboxStatus, ...describeConfigured(config), ...skillStatuses].map((status) => ({ ...status, detail: mask(status.detail) }));
   };
 
   const trafficStatus = () => ({ ...traffic.snapshot(), inbound: inbound.snapshot() });

@@ -61,6 +61,10 @@ export interface VenomConfig {
   };
   /** Rate limits, exemptions and anti-loop caps (VENOM_RATE_LIMITS, VENOM_TRAFFIC_EXEMPT, …). */
   traffic: TrafficSettingsOverrides;
+  /** Where the repository's code runs (VENOM_SANDBOX, VENOM_SANDBOX_NETWORK). */
+  sandbox: { mode: "auto" | "bwrap" | "docker" | "none"; network: boolean; memoryBytes: number; processes: number };
+  /** Paths the repository's code must never see: the data dir, the key file, calendar credentials. */
+  sensitivePaths: string[];
   /** Every secret value from the environment, for the log masker. */
   secrets: string[];
 }
@@ -149,6 +153,10 @@ const schema = z.object({
   VENOM_DATA_DIR: optionalString,
   REDIS_URL: checked((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL"),
   VENOM_WORKERS: int(1, 1, 64),
+  VENOM_SANDBOX: oneOf(["auto", "bwrap", "docker", "none"]),
+  VENOM_SANDBOX_NETWORK: oneOf(["allow", "deny"]),
+  VENOM_SANDBOX_MEMORY_MB: int(4096, 256, 1024 * 1024),
+  VENOM_SANDBOX_PROCESSES: int(512, 16, 100_000),
   VENOM_DASHBOARD_TOKEN: checked(
     (value) => value.length >= 16,
     "must be at least 16 characters (generate one with: openssl rand -hex 24)",
@@ -251,6 +259,20 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
       },
     },
     traffic,
+    sandbox: {
+      mode: e.VENOM_SANDBOX ?? "auto",
+      network: e.VENOM_SANDBOX_NETWORK === "allow",
+      memoryBytes: e.VENOM_SANDBOX_MEMORY_MB * 1024 * 1024,
+      processes: e.VENOM_SANDBOX_PROCESSES,
+    },
+    sensitivePaths: [
+      dataDir,
+      ...(e.PRIVATE_KEY_PATH ? [path.resolve(cwd, e.PRIVATE_KEY_PATH)] : []),
+      path.resolve(cwd, e.GOOGLE_CALENDAR_CREDENTIALS_PATH ?? "./config/google_calendar_credentials.json"),
+      path.resolve(cwd, e.GOOGLE_CALENDAR_TOKEN_PATH ?? "./config/google_calendar_token.json"),
+      path.resolve(cwd, ".env"),
+      cwd,
+    ],
     secrets,
   };
 }

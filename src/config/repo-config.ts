@@ -27,6 +27,11 @@ const schema = z
     draft_on_failure: z.boolean().default(true),
     model: z.string().trim().min(1).optional(),
     require_plan_approval: z.boolean().default(false),
+    image: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, "must be a Docker image name such as node:20-bookworm-slim")
+      .optional(),
   })
   .strict();
 
@@ -43,6 +48,8 @@ export interface RepoConfig {
   draftOnFailure: boolean;
   model?: string;
   requirePlanApproval: boolean;
+  /** The Docker image the checks run in when VENOM_SANDBOX picks Docker. */
+  image?: string;
 }
 
 export function defaultRepoConfig(): RepoConfig {
@@ -80,6 +87,7 @@ export function parseRepoConfig(text: string | undefined): RepoConfig {
     draftOnFailure: value.draft_on_failure,
     ...(value.model ? { model: value.model } : {}),
     requirePlanApproval: value.require_plan_approval,
+    ...(value.image ? { image: value.image } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import {
   type IssueText,
 } from "./prompts.js";
 import { buildRepoMap } from "./repo-map.js";
+import type { ChangeSet } from "./tools/change-set.js";
 import { architectTools, coderTools, runTool, type Tool, type ToolContext } from "./tools/index.js";
 
 export interface Plan {
@@ -47,6 +48,8 @@ export interface AgentsInput {
   planOnly?: boolean;
   /** Per check command. */
   checkTimeoutMs?: number;
+  /** Records what the Coder's tools wrote: the commit holds exactly these paths. */
+  changes?: ChangeSet;
 }
 
 export interface AgentsResult {
@@ -56,6 +59,10 @@ export interface AgentsResult {
   checks: ChecksResult;
   checksSummary: string;
   checksOutput: string;
+  /** Where the checks ran ("bubblewrap, no network"), or why they could not run at all. */
+  isolation?: string;
+  /** Set when no isolation was available, so the checks never ran: the pull request must be a draft. */
+  checksNotRun?: string;
   promptTokens: number;
   completionTokens: number;
 }
@@ -80,14 +87,21 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
   const runChecks = (): Promise<CheckRun> =>
     input.checks.runCommands(repoConfig.checks, {
       cwd: input.root,
+      ...(repoConfig.image ? { image: repoConfig.image } : {}),
       ...(input.checkTimeoutMs ? { timeoutMs: input.checkTimeoutMs } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
   const context: ToolContext = {
     root: input.root,
     protectedPaths: repoConfig.protectedPaths,
+    ...(input.changes ? { changes: input.changes } : {}),
     ...(repoConfig.checks.length
-      ? { runChecks: async () => formatChecks(await runChecks()) }
+      ? {
+          runChecks: async () => {
+            const run = await runChecks();
+            return run.notRun ? `Error: the checks cannot run on this host (${run.notRun}); review your change with read_file and finish.` : formatChecks(run);
+          },
+        }
       : {}),
   };
   const loop = {
@@ -145,6 +159,20 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
       return { plan, coderSummary, checks: "none", checksSummary: "no checks configured", checksOutput: "", promptTokens, completionTokens };
     }
     const checks = await runChecks();
+    if (checks.notRun) {
+      log.warn({ reason: checks.notRun }, "Guardian's checks could not run");
+      return {
+        plan,
+        coderSummary,
+        checks: "none",
+        checksSummary: checks.notRun,
+        checksOutput: "",
+        isolation: checks.isolation,
+        checksNotRun: checks.notRun,
+        promptTokens,
+        completionTokens,
+      };
+    }
     if (checks.passed || round >= REPAIR_ROUNDS || iterationsLeft < 2 || budget.used >= budget.max) {
       log.info({ passed: checks.passed, round }, "Guardian's checks finished");
       return {
@@ -153,6 +181,7 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
         checks: checks.passed ? "passed" : "failed",
         checksSummary: checks.summary,
         checksOutput: formatChecks(checks),
+        isolation: checks.isolation,
         promptTokens,
         completionTokens,
       };
@@ -229,6 +258,7 @@ function stopReason(result: ToolLoopResult, budget: TokenBudget): string {
 }
 
 export function formatChecks(run: CheckRun): string {
+  if (run.notRun) return run.notRun;
   const details = run.results
     .filter((result) => result.exitCode !== 0 || result.timedOut)
     .map((result) => `$ ${result.command}\n${result.output}`)

@@ -1,5 +1,8 @@
-// Runs the repository's own check commands with a scrubbed environment, a timeout and an output cap.
+// Runs the repository's own check commands isolated (the sandbox), with a scrubbed environment, a timeout and an output cap.
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import type { SandboxProvider } from "./sandbox/select-sandbox.js";
+import type { Sandbox, SandboxInvocation, SandboxLimits, SandboxReport } from "./sandbox/types.js";
 
 export interface CheckResult {
   command: string;
@@ -16,6 +19,10 @@ export interface CheckRun {
   results: CheckResult[];
   /** One markdown-friendly line per command, e.g. `✅ npm test (2.1 s)`. */
   summary: string;
+  /** Where the commands ran, e.g. "bubblewrap, no network". */
+  isolation: string;
+  /** Set when nothing ran because no isolation is available here: the reason, for the status comment and PR. */
+  notRun?: string;
 }
 
 export interface RunCommandsOptions {
@@ -28,16 +35,34 @@ export interface RunCommandsOptions {
   env?: Record<string, string>;
   /** Cancels the run: the running command's process group is killed. */
   signal?: AbortSignal;
+  /** Setup commands get the network (they install dependencies); checks only when the operator allows it. */
+  network?: boolean;
+  /** The repository's Docker image (`image:` in venom.yml), used when the sandbox is Docker. */
+  image?: string;
 }
 
+export interface CheckRunnerOptions {
+  /** The isolation (VENOM_SANDBOX), resolved on first use. */
+  sandbox: SandboxProvider;
+  /** VENOM_SANDBOX_NETWORK=allow: checks get the network too. */
+  networkAllowed?: boolean;
+  limits?: Partial<SandboxLimits>;
+  /** Masks secrets in the output before it reaches a prompt, a comment or a PR. */
+  mask?: (text: string) => string;
+  /** Picks the sandbox for one run (Docker with the repository's `image`), or says why none can run. */
+  adapt?: (sandbox: Sandbox, options: { image?: string }) => Promise<Sandbox | string>;
+}
+
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { memoryBytes: 4 * 1024 ** 3, processes: 512 };
+
 /** Variables a check may inherit from the app's environment; everything else is left behind. */
-const inheritedVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TERM", "TMPDIR", "USER", "SHELL"];
+const inheritedVariables = ["PATH", "LANG", "LC_ALL", "TERM"];
 const secretName = /TOKEN|SECRET|KEY|PASSWORD|PRIVATE|CREDENTIAL|WEBHOOK|AUTH/i;
 const gitConfigName = /^GIT_CONFIG/i;
 
 export const noChecksSummary = "no checks configured";
 
-/** The environment a check runs with: a short allowlist, `CI=true`, never a token, key or git config. */
+/** The environment a check runs with: a short allowlist, `CI=true`, never a token, key or git config (the sandbox adds HOME). */
 export function scrubbedEnvironment(
   extra: Record<string, string> = {},
   source: NodeJS.ProcessEnv = process.env,
@@ -110,35 +135,71 @@ function killGroup(pid: number | undefined): void {
 }
 
 export class CheckRunner {
-  /** Runs `commands` in order and stops at the first failure; no commands means passed. */
+  readonly #options: CheckRunnerOptions;
+  readonly #limits: SandboxLimits;
+
+  constructor(options: CheckRunnerOptions) {
+    this.#options = options;
+    this.#limits = { ...DEFAULT_SANDBOX_LIMITS, ...options.limits };
+  }
+
+  /** What isolation this host offers (for doctor and the status API). */
+  async isolationReport(): Promise<SandboxReport> {
+    return (await this.#options.sandbox()).report;
+  }
+
+  /**
+   * Runs `commands` in order and stops at the first failure; no commands means passed. When no
+   * isolation is available nothing runs: the run is not passed and `notRun` says why.
+   */
   async runCommands(commands: string[], options: RunCommandsOptions): Promise<CheckRun> {
-    if (commands.length === 0) return { passed: true, results: [], summary: noChecksSummary };
+    const network = options.network ?? this.#options.networkAllowed ?? false;
+    if (commands.length === 0) return { passed: true, results: [], summary: noChecksSummary, isolation: "" };
+    const { sandbox, report } = await this.#options.sandbox();
+    const chosen =
+      sandbox && this.#options.adapt ? await this.#options.adapt(sandbox, options.image ? { image: options.image } : {}) : sandbox;
+    if (!chosen || typeof chosen === "string") {
+      const reason = typeof chosen === "string" ? chosen : report.detail;
+      return { passed: false, results: [], summary: reason, isolation: "none available", notRun: reason };
+    }
     const results: CheckResult[] = [];
     for (const command of commands) {
-      const result = await this.runCommand(command, options);
+      const result = await this.#runCommand(chosen, command, { ...options, network });
       results.push(result);
       if (!succeeded(result)) break;
     }
     const passed = results.length === commands.length && results.every(succeeded);
-    return { passed, results, summary: summarize(commands, results) };
+    return { passed, results, summary: summarize(commands, results), isolation: isolationSentence(chosen, network) };
   }
 
-  /** One command through `/bin/sh -c`, in its own process group so a timeout kills its children too. */
-  async runCommand(command: string, options: RunCommandsOptions): Promise<CheckResult> {
+  /** One command through `/bin/sh -c` inside the sandbox; its process group is killed on timeout or cancel. */
+  async #runCommand(sandbox: Sandbox, command: string, options: RunCommandsOptions & { network: boolean }): Promise<CheckResult> {
     const { cwd, timeoutMs = 600_000, outputCap = 20_000, env, signal } = options;
+    const mask = this.#options.mask ?? ((text: string) => text);
     const started = performance.now();
     const output = new CappedOutput(outputCap);
     let timedOut = false;
+    if (signal?.aborted) {
+      return { command, exitCode: null, timedOut, output: "cancelled before it started\n", durationMs: 0 };
+    }
+    let invocation: SandboxInvocation;
+    try {
+      invocation = await sandbox.prepare({
+        workspace: cwd,
+        command,
+        env: scrubbedEnvironment(env),
+        network: options.network,
+        limits: this.#limits,
+        name: `venom-${randomUUID()}`,
+      });
+    } catch (error) {
+      return { command, exitCode: null, timedOut, output: `could not prepare the sandbox: ${(error as Error).message}\n`, durationMs: 0 };
+    }
 
     const exitCode = await new Promise<number | null>((resolve) => {
-      if (signal?.aborted) {
-        output.append("cancelled before it started\n");
-        resolve(null);
-        return;
-      }
-      const child = spawn("/bin/sh", ["-c", command], {
-        cwd,
-        env: scrubbedEnvironment(env),
+      const child = spawn(invocation.file, invocation.args, {
+        cwd: invocation.cwd ?? "/",
+        env: invocation.env,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -172,15 +233,21 @@ export class CheckRunner {
       });
       child.on("close", finish);
     });
+    await invocation.cleanup?.();
 
     return {
       command,
       exitCode: timedOut ? null : exitCode,
       timedOut,
-      output: output.text(),
+      output: mask(output.text()),
       durationMs: Math.round(performance.now() - started),
     };
   }
+}
+
+/** "checks ran in bubblewrap, no network"; a warning when nothing isolated them. */
+function isolationSentence(sandbox: Sandbox, network: boolean): string {
+  return sandbox.kind === "none" ? `⚠️ checks ran ${sandbox.describe(network)}` : `checks ran in ${sandbox.describe(network)}`;
 }
 
 function succeeded(result: CheckResult): boolean {

@@ -1,6 +1,4 @@
 // The Issue-to-PR job: Integrator intake → Architect → Coder → Guardian → Integrator finalize, resumable.
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
 import type { Logger } from "pino";
 import type { VenomConfig } from "../config/env.js";
 import { parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
@@ -21,6 +19,7 @@ import type { IssueText } from "./prompts.js";
 import { renderPullRequestBody } from "./pull-request.js";
 import { scanDiffForSecrets } from "./secret-scan.js";
 import { renderStatus, type StatusView } from "./status-comment.js";
+import { ChangeSet } from "./tools/change-set.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export interface IssueJobDependencies {
@@ -142,10 +141,14 @@ class IssueRun {
       const base = repoConfig.base ?? (await workspace.currentBranch());
       const branch = `${repoConfig.branchPrefix}${job.issue}`;
       await workspace.checkoutBranch(branch);
-      const checkEnvironment = { HOME: await this.#checkHome() };
       if (repoConfig.setup.length) {
-        const setup = await workspace.runSetup(repoConfig.setup, this.#deps.checks, { env: checkEnvironment, signal });
-        if (!setup.passed) throw permanentError(`The repository's setup commands failed: ${setup.summary}`);
+        const setup = await workspace.runSetup(repoConfig.setup, this.#deps.checks, {
+          signal,
+          ...(repoConfig.image ? { image: repoConfig.image } : {}),
+        });
+        // Without isolation the checks cannot run either; the run goes on to a draft pull request.
+        if (setup.notRun) this.#log.warn({ reason: setup.notRun }, "Setup commands not run");
+        else if (!setup.passed) throw permanentError(`The repository's setup commands failed: ${setup.summary}`);
       }
 
       // Architect, Coder, Guardian
@@ -161,6 +164,7 @@ class IssueRun {
         }
       }
       const budget = { used: job.tokens ?? 0, max: repoConfig.maxTokens };
+      const changes = new ChangeSet();
       const result = await runAgents({
         root: workspace.root,
         issue: issueText,
@@ -168,6 +172,7 @@ class IssueRun {
         llm,
         checks: this.#deps.checks,
         budget,
+        changes,
         log: this.#log,
         signal,
         extraArchitectTools: this.#deps.architectTools?.() ?? [],
@@ -190,6 +195,9 @@ class IssueRun {
       this.#status.steps.coding = "done";
       this.#status.steps.validating = result.checks === "failed" ? "failed" : result.checks === "none" ? "skipped" : "done";
       this.#status.checks = { result: result.checks, summary: result.checksSummary };
+      if (result.isolation) this.#status.isolation = result.isolation;
+      // Only what the model wrote through its tools is committed; setup's and checks' leftovers go.
+      await workspace.keepOnly(changes.entries());
       const changed = await workspace.changedFiles();
       if (changed.length === 0) {
         throw permanentError("The Coder made no change to the code, so there is no pull request; add detail to the issue and /venom retry.");
@@ -203,7 +211,7 @@ class IssueRun {
       await this.#publish();
       await workspace.commit(`Fix #${job.issue}: ${details.title}\n\n${result.plan.summary}\n\nCloses #${job.issue}`);
       await workspace.push(branch, token);
-      const draft = result.checks === "failed" && repoConfig.draftOnFailure;
+      const draft = (result.checks === "failed" && repoConfig.draftOnFailure) || result.checksNotRun !== undefined;
       const pull = await issue.openOrUpdatePullRequest({
         branch,
         base,
@@ -285,13 +293,6 @@ class IssueRun {
         })),
       ),
     };
-  }
-
-  async #checkHome(): Promise<string> {
-    // Checks get a home of their own: never the app user's (npm/git credentials live there).
-    const home = path.join(this.#deps.config.dataDir, "check-home");
-    await mkdir(home, { recursive: true, mode: 0o700 });
-    return home;
   }
 
   async #step(step: string): Promise<void> {

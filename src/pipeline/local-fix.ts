@@ -6,7 +6,8 @@ import { parseRepoConfig, REPO_CONFIG_PATH } from "../config/repo-config.js";
 import { VenomError } from "../errors.js";
 import type { LlmClient } from "../llm/client.js";
 import { runAgents, type ChecksResult, type Plan } from "./agents.js";
-import { CheckRunner } from "./guardian.js";
+import type { CheckRunner } from "./guardian.js";
+import { ChangeSet } from "./tools/change-set.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export interface LocalFixOptions {
@@ -15,6 +16,8 @@ export interface LocalFixOptions {
   issue: string;
   branch?: string;
   llm: LlmClient;
+  /** The Guardian's runner with the sandbox VENOM_SANDBOX picks. */
+  checks: CheckRunner;
   log: Logger;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
@@ -28,6 +31,8 @@ export interface LocalFixResult {
   summary: string;
   checks: ChecksResult;
   checksSummary: string;
+  /** Where the checks ran, e.g. "checks ran in bubblewrap, no network". */
+  isolation?: string;
   tokens: number;
 }
 
@@ -54,12 +59,17 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
   progress(`Working on branch ${branch}`);
   const budget = { used: 0, max: repoConfig.maxTokens };
   try {
-    const checks = new CheckRunner();
+    const { checks } = options;
     if (repoConfig.setup.length) {
       progress("Running setup commands");
-      const setup = await workspace.runSetup(repoConfig.setup, checks, options.signal ? { signal: options.signal } : {});
-      if (!setup.passed) throw new VenomError("permanent", `The repository's setup commands failed: ${setup.summary}`);
+      const setup = await workspace.runSetup(repoConfig.setup, checks, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(repoConfig.image ? { image: repoConfig.image } : {}),
+      });
+      if (setup.notRun) progress(`Setup not run: ${setup.notRun}`);
+      else if (!setup.passed) throw new VenomError("permanent", `The repository's setup commands failed: ${setup.summary}`);
     }
+    const changes = new ChangeSet();
     const result = await runAgents({
       root: workspace.root,
       issue: { number: 0, title: issue.title, body: issue.body, author: "you", trusted: true, comments: [] },
@@ -67,11 +77,14 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
       llm: options.llm,
       checks,
       budget,
+      changes,
       log: options.log,
       ...(options.signal ? { signal: options.signal } : {}),
       onPhase: async (phase) => progress(`${phase[0]?.toUpperCase()}${phase.slice(1)}…`),
       onPlan: async (plan) => progress(`Plan: ${plan.summary}`),
     });
+    // Only what the model wrote through its tools is committed; setup's and checks' leftovers go.
+    await workspace.keepOnly(changes.entries());
     const changedFiles = await workspace.changedFiles();
     const commit = changedFiles.length
       ? await workspace.commit(`Fix: ${issue.title}\n\n${result.plan.summary}`)
@@ -84,6 +97,7 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
       summary: result.coderSummary ?? result.plan.summary,
       checks: result.checks,
       checksSummary: result.checksSummary,
+      ...(result.isolation ? { isolation: result.isolation } : {}),
       tokens: budget.used,
     };
   } finally {

@@ -14,7 +14,10 @@ export function renderPullRequestBody(input: {
       ? `✅ Checks passed\n\n${result.checksSummary}`
       : result.checks === "failed"
         ? `❌ Checks failed — this pull request needs a human.\n\n${result.checksSummary}\n\n<details><summary>Output</summary>\n\n\`\`\`text\n${result.checksOutput.replace(/`{3,}/g, "``").slice(0, 20_000)}\n\`\`\`\n\n</details>`
-        : "➖ No checks configured (add `checks:` to `.github/venom.yml`).";
+        : result.checksNotRun
+          ? `⚠️ ${result.checksNotRun}. This pull request is a draft until someone runs the checks.`
+          : "➖ No checks configured (add `checks:` to `.github/venom.yml`).";
+  const isolation = result.isolation ? ["", `**Isolation:** ${result.isolation}`] : [];
   const files = input.changedFiles.slice(0, 50).map((file) => `- \`${file}\``);
   if (input.changedFiles.length > 50) files.push(`- … and ${input.changedFiles.length - 50} more`);
   return [
@@ -28,6 +31,7 @@ export function renderPullRequestBody(input: {
     "",
     "## Checks",
     checks,
+    ...isolation,
     "",
     "## Files changed",
     ...files,

@@ -18,6 +18,8 @@ export interface StatusView {
   steps: Partial<Record<StepName, StepState>>;
   plan?: { summary: string; steps: string[] };
   checks?: { result: "passed" | "failed" | "none"; summary: string };
+  /** Where the checks ran, e.g. "checks ran in bubblewrap, no network". */
+  isolation?: string;
   prUrl?: string;
   /** The last line: how the run ended (or what it waits for). */
   outcome?: { kind: "success" | "failure" | "no_change" | "cancelled" | "waiting"; message: string };
@@ -38,6 +40,7 @@ export function renderStatus(view: StatusView): string {
     lines.push("", "</details>");
   }
   if (view.checks) lines.push("", `**Checks:** ${view.checks.result} — ${oneLine(view.checks.summary, 300)}`);
+  if (view.isolation) lines.push("", `**Isolation:** ${oneLine(view.isolation, 300)}`);
   if (view.outcome) {
     const icon = { success: "🎉", failure: "😕", no_change: "🤷", cancelled: "🛑", waiting: "⏸️" }[view.outcome.kind];
     lines.push("", `${icon} ${view.outcome.message}`);

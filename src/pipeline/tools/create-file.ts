@@ -35,6 +35,7 @@ export const createFileTool = defineTool({
     try {
       await mkdir(path.dirname(safe.absolute), { recursive: true });
       await writeFile(safe.absolute, content);
+      context.changes?.record(safe.relative, content);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       return `Error: could not write ${safe.relative} (${code}); check that no parent of it is a file.`;

@@ -23,6 +23,7 @@ export const deleteFileTool = defineTool({
         return `Error: ${safe.relative} is a directory; delete_file removes one file at a time.`;
       }
       await unlink(safe.absolute);
+      context.changes?.record(safe.relative, null);
     } catch (error) {
       return fileError(safe.relative, error);
     }

@@ -60,6 +60,7 @@ export const strReplaceTool = defineTool({
     const updated = file.text.slice(0, start) + newText + file.text.slice(start + oldText.length);
     try {
       await writeFile(safe.absolute, updated);
+      context.changes?.record(safe.relative, updated);
     } catch (error) {
       return `Error: could not write ${safe.relative} (${String(error)}).`;
     }

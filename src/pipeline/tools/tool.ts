@@ -1,5 +1,6 @@
 // The shape of a model-facing tool, and the helper that validates a call's arguments before running it.
 import type { z } from "zod";
+import type { ChangeSet } from "./change-set.js";
 
 /** What every tool runs against: the workspace, its protected paths, and the Guardian's checks. */
 export interface ToolContext {
@@ -9,6 +10,8 @@ export interface ToolContext {
   protectedPaths: string[];
   /** Runs the repository's checks and returns their (already truncated) report. */
   runChecks?: () => Promise<string>;
+  /** Every write and deletion the tools make is recorded here: only these reach a commit. */
+  changes?: ChangeSet;
 }
 
 /** A JSON Schema `object` as OpenAI function calling expects it. */

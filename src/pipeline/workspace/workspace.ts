@@ -1,10 +1,11 @@
 // A git working copy for one job: clone, branch, commit and push, with the token given per command only.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { errorMessage, permanentError, transientError, VenomError } from "../../errors.js";
 import type { CheckRun, CheckRunner, RunCommandsOptions } from "../guardian.js";
-import { gitAuthEnv, gitHostUrl } from "./git-auth.js";
+import { gitAuthEnv, gitConfigEnv, gitHostUrl } from "./git-auth.js";
+import { resolveSafePath } from "./paths.js";
 
 export interface GitAuthor {
   name: string;
@@ -54,6 +55,15 @@ const inheritedVariables = [
 const silenceTimeoutMs = 5 * 60_000;
 const remoteBranchDepth = 50;
 
+/**
+ * Settings every git command of the app runs with, at command-line scope so nothing in `.git/config`
+ * (which checks could reach in VENOM_SANDBOX=none) overrides them: no hooks, no fsmonitor program.
+ */
+const SAFE_GIT_SETTINGS: Array<[string, string]> = [
+  ["core.hooksPath", "/dev/null"],
+  ["core.fsmonitor", "false"],
+];
+
 function baseGitEnvironment(): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const name of inheritedVariables) {
@@ -61,7 +71,7 @@ function baseGitEnvironment(): Record<string, string> {
     if (value !== undefined) environment[name] = value;
   }
   // English messages: push rejections are recognised by their text. Never wait for a password.
-  return { ...environment, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+  return { ...environment, ...gitConfigEnv(SAFE_GIT_SETTINGS), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
 }
 
 function safeName(part: string): string {
@@ -84,8 +94,8 @@ function git(baseDir: string, environment: Record<string, string>): SimpleGit {
     timeout: { block: silenceTimeoutMs },
     errors: failOnExitCode,
     // These are our own settings, never model or user input: the env-scoped auth header,
-    // the empty askpass, and hooks turned off.
-    unsafe: { allowUnsafeAskPass: true, allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true },
+    // the empty askpass, hooks and fsmonitor turned off.
+    unsafe: { allowUnsafeAskPass: true, allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
   }).env(environment);
 }
 
@@ -107,6 +117,8 @@ export class Workspace {
   /** Cloned by us: has an `origin` we may fetch from and push to, and a directory we may delete. */
   readonly #cloned: boolean;
   readonly #author: GitAuthor | undefined;
+  /** `.git/config` as the app left it, restored before committing if anything changed it since. */
+  #configSnapshot: string | undefined;
 
   private constructor(options: {
     root: string;
@@ -187,6 +199,13 @@ export class Workspace {
    * it is created from HEAD. `remoteExists` skips the `ls-remote` when the caller already knows.
    */
   async checkoutBranch(name: string, options: { remoteExists?: boolean } = {}): Promise<BranchOrigin> {
+    const origin = await this.#checkout(name, options);
+    // From here on the repository's code may run; `.git/config` as it is now is the trusted one.
+    this.#configSnapshot = await readFile(path.join(this.root, ".git", "config"), "utf8").catch(() => undefined);
+    return origin;
+  }
+
+  async #checkout(name: string, options: { remoteExists?: boolean }): Promise<BranchOrigin> {
     await this.#assertBranchName(name);
     if (this.#cloned) {
       const remoteExists = options.remoteExists ?? (await this.#remoteBranchExists(name));
@@ -219,13 +238,45 @@ export class Workspace {
     return "created";
   }
 
-  /** The config's `setup` commands, run by the Guardian's runner (scrubbed environment, timeout, cap). */
+  async #restoreConfig(): Promise<void> {
+    if (this.#configSnapshot === undefined) return;
+    const file = path.join(this.root, ".git", "config");
+    const current = await readFile(file, "utf8").catch(() => undefined);
+    if (current !== this.#configSnapshot) await writeFile(file, this.#configSnapshot);
+  }
+
+  /**
+   * The config's `setup` commands, run by the Guardian's runner in the same isolation as the checks
+   * but with network (they are the maintainers' own and install dependencies, e.g. `npm ci`).
+   */
   async runSetup(
     commands: string[],
     runner: CheckRunner,
-    options: Omit<RunCommandsOptions, "cwd"> = {},
+    options: Omit<RunCommandsOptions, "cwd" | "network"> = {},
   ): Promise<CheckRun> {
-    return runner.runCommands(commands, { ...options, cwd: this.root });
+    return runner.runCommands(commands, { ...options, cwd: this.root, network: true });
+  }
+
+  /**
+   * Leaves exactly HEAD plus `changes` (path → content, null for deleted) in the working tree:
+   * whatever setup and checks created or modified is discarded, so a commit holds only what the
+   * model did through its tools. In a clone, ignored files (build output, node_modules) go too.
+   */
+  async keepOnly(changes: Iterable<[string, Buffer | null]>): Promise<void> {
+    await this.#restoreConfig();
+    await this.#git().raw(["reset", "--quiet", "--hard"]);
+    await this.#git().raw(["clean", "--quiet", "-fd", ...(this.#cloned ? ["-x"] : [])]);
+    for (const [relative, content] of changes) {
+      // The tree is back at HEAD: resolve again, so a symlink in it can never redirect a write.
+      const safe = await resolveSafePath(this.root, relative, [".git/**"]);
+      if (!safe.ok) throw permanentError(`Refused to keep ${relative}: ${safe.error.replace(/^Error:\s*/, "")}`);
+      if (content === null) {
+        await rm(safe.absolute, { force: true });
+      } else {
+        await mkdir(path.dirname(safe.absolute), { recursive: true });
+        await writeFile(safe.absolute, content);
+      }
+    }
   }
 
   /** Paths changed against HEAD: staged, unstaged and untracked (ignored files excluded), sorted. */
@@ -311,7 +362,7 @@ export class Workspace {
 
   #networkEnvironment(): Record<string, string> {
     if (this.#token === undefined || this.#hostUrl === undefined) return this.#environment;
-    return { ...this.#environment, ...gitAuthEnv(this.#token, this.#hostUrl) };
+    return { ...this.#environment, ...gitAuthEnv(this.#token, this.#hostUrl, SAFE_GIT_SETTINGS) };
   }
 
   #git(network = false): SimpleGit {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { capOutput, CheckRunner, scrubbedEnvironment } from "../../../src/pipeline/guardian.js";
+import { capOutput, scrubbedEnvironment } from "../../../src/pipeline/guardian.js";
+import { bwrapAvailable, checkRunner } from "../../support/sandboxes.js";
 import { removeDirectories, temporaryDirectory } from "./git-fixture.js";
 
 const secrets: Record<string, string> = {
@@ -19,7 +20,7 @@ const secrets: Record<string, string> = {
 };
 
 let cwd: string;
-const runner = new CheckRunner();
+const modes = (await bwrapAvailable()) ? (["none", "bwrap"] as const) : (["none"] as const);
 
 beforeAll(() => {
   cwd = temporaryDirectory();
@@ -29,7 +30,9 @@ afterEach(() => {
   for (const name of Object.keys(secrets)) delete process.env[name];
 });
 
-describe("CheckRunner", () => {
+describe.each(modes)("CheckRunner (VENOM_SANDBOX=%s)", (mode) => {
+  const runner = checkRunner(mode, { mask: (text) => text.replaceAll("secret_value_masked", "***") });
+
   it("runs checks with a scrubbed environment: no token, key, secret or git config", async () => {
     Object.assign(process.env, secrets);
     const run = await runner.runCommands(["env"], { cwd, env: { EXTRA_FLAG: "yes", MY_API_KEY: "secret_value_11" } });
@@ -39,11 +42,18 @@ describe("CheckRunner", () => {
     expect(output).toContain("CI=true");
     expect(output).toContain("EXTRA_FLAG=yes");
     expect(output).toMatch(/^PATH=/m);
+    expect(output).toMatch(/^HOME=/m);
+    expect(output).not.toContain(`HOME=${process.env.HOME}\n`);
+  });
+
+  it("masks secrets in the output", async () => {
+    const run = await runner.runCommands(["echo secret_value_masked"], { cwd });
+    expect(run.results[0]?.output).toBe("***\n");
   });
 
   it("scrubbedEnvironment keeps only the allowlist", () => {
     const environment = scrubbedEnvironment({}, { PATH: "/bin", HOME: "/home/x", AWS_SECRET_ACCESS_KEY: "k", FOO: "bar" });
-    expect(environment).toEqual({ PATH: "/bin", HOME: "/home/x", CI: "true" });
+    expect(environment).toEqual({ PATH: "/bin", CI: "true" });
   });
 
   it("kills the whole process group at the timeout", async () => {
@@ -87,8 +97,9 @@ describe("CheckRunner", () => {
 
   it("runs in the workspace directory and reports no checks as passed", async () => {
     const run = await runner.runCommands(["pwd"], { cwd });
-    expect(run.results[0]?.output.trim()).toMatch(new RegExp(`${cwd.split("/").pop() ?? ""}$`));
-    expect(await runner.runCommands([], { cwd })).toEqual({ passed: true, results: [], summary: "no checks configured" });
+    expect(run.results[0]?.output.trim()).toBe(mode === "none" ? cwd : "/workspace");
+    expect(run.isolation).toMatch(mode === "none" ? /^⚠️ checks ran on this host without isolation/ : /^checks ran in bubblewrap, no network$/);
+    expect(await runner.runCommands([], { cwd })).toEqual({ passed: true, results: [], summary: "no checks configured", isolation: "" });
   });
 
   it("a cancelled run kills the running command", async () => {

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { VenomError } from "../../../../src/errors.js";
-import { CheckRunner } from "../../../../src/pipeline/guardian.js";
+import { checkRunner } from "../../../support/sandboxes.js";
 import { gitAuthEnv } from "../../../../src/pipeline/workspace/git-auth.js";
 import { Workspace } from "../../../../src/pipeline/workspace/workspace.js";
 import { FakeGitHub } from "../../../support/fake-github.js";
@@ -107,7 +107,7 @@ describe("Workspace on a local repository", () => {
     const root = await createRepository({ "a.txt": "" });
     directories.push(root);
     const workspace = await Workspace.openLocal(root);
-    const run = await workspace.runSetup(["echo ready > setup.log"], new CheckRunner());
+    const run = await workspace.runSetup(["echo ready > setup.log"], checkRunner("none"));
     expect(run.passed).toBe(true);
     expect(readFileSync(path.join(root, "setup.log"), "utf8")).toBe("ready\n");
   });
