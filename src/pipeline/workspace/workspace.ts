@@ -292,7 +292,7 @@ export class Workspace {
   /** The full patch of the working tree against HEAD, new files included (stages everything). */
   async diff(): Promise<string> {
     await this.#git().raw(["add", "--all"]);
-    return this.#git().raw(["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"]);
+    return this.#git().raw(["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--no-renames"]);
   }
 
   /** Commits every change; returns the new commit's sha, or undefined when there was nothing to commit. */

@@ -1,8 +1,10 @@
-// The bubblewrap argument builder, host layout and cgroup discovery, without running a sandbox.
+// The bubblewrap argument builder, host layout, cgroup discovery and the choice of sandbox, without running one.
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CheckRunner } from "../../../../src/pipeline/guardian.js";
+import { selectSandbox } from "../../../../src/pipeline/sandbox/select-sandbox.js";
 import { bwrapArguments, insideEnvironment, type BwrapPlan } from "../../../../src/pipeline/sandbox/bwrap.js";
 import { findCgroupPlacement } from "../../../../src/pipeline/sandbox/cgroup.js";
 import { commandWords, toolchainDirectories, type HostLayout } from "../../../../src/pipeline/sandbox/host-layout.js";
@@ -154,5 +156,27 @@ describe("findCgroupPlacement", () => {
       cgroup: "0::/user.slice\n",
     });
     expect(placement).toBeUndefined();
+  });
+});
+
+describe("selectSandbox", () => {
+  it("auto with neither bubblewrap nor Docker: nothing runs, and the runner says why in DESIGN's words", async () => {
+    const selection = await selectSandbox({ mode: "auto", network: false, hidden: [], bwrapPath: "/nonexistent/bwrap", dockerPath: "/nonexistent/docker" });
+    expect(selection.sandbox).toBeUndefined();
+    expect(selection.report.kind).toBe("unavailable");
+    expect(selection.report.detail).toMatch(
+      /^checks not run: no isolation available \(install bubblewrap or Docker, or set VENOM_SANDBOX=none to run them unisolated on this host\) — bubblewrap is not installed.*; docker is not installed/,
+    );
+    const runner = new CheckRunner({ sandbox: async () => selection });
+    const run = await runner.runCommands(["touch ran"], { cwd: tmpdir() });
+    expect(run).toMatchObject({ passed: false, results: [], notRun: selection.report.detail });
+  });
+
+  it("an explicit mode that does not work here says so and runs nothing", async () => {
+    const selection = await selectSandbox({ mode: "bwrap", network: false, hidden: [], bwrapPath: "/nonexistent/bwrap" });
+    expect(selection.report).toMatchObject({ kind: "unavailable", detail: expect.stringMatching(/^VENOM_SANDBOX=bwrap but bubblewrap is not installed/) });
+    const none = await selectSandbox({ mode: "none", network: false, hidden: [] });
+    expect(none.report.kind).toBe("none");
+    expect(none.sandbox?.kind).toBe("none");
   });
 });

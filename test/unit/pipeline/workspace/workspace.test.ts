@@ -97,6 +97,30 @@ describe("Workspace on a local repository", () => {
     expect(existsSync(path.join(root, "a.txt"))).toBe(true);
   });
 
+  it("keepOnly leaves HEAD plus exactly the model's changes; setup and check leftovers go, the user's ignored files stay", async () => {
+    const root = await createRepository({ "a.txt": "a\n", "b.txt": "b\n", "gone.txt": "x\n", ".gitignore": ".env\nbuild/\n" });
+    directories.push(root);
+    writeFiles(root, { ".env": "SECRET=1\n" });
+    const workspace = await Workspace.openLocal(root);
+    await workspace.checkoutBranch("issue-9");
+    // What setup and checks did: a tracked file changed, new files, ignored build output, a planted config line.
+    writeFiles(root, { "b.txt": "changed by a check\n", "report.txt": "coverage\n", "build/out.js": "x", "a.txt": "formatted by a check\n" });
+    const configBefore = readFileSync(path.join(root, ".git/config"), "utf8");
+    writeFileSync(path.join(root, ".git/config"), `${configBefore}[core]\n\tfsmonitor = touch /tmp/pwned\n`);
+    await workspace.keepOnly([
+      ["a.txt", Buffer.from("fixed by the model\n")],
+      ["docs/new.md", Buffer.from("# New\n")],
+      ["gone.txt", null],
+    ]);
+    expect(await workspace.changedFiles()).toEqual(["a.txt", "docs/new.md", "gone.txt"]);
+    expect(readFileSync(path.join(root, "a.txt"), "utf8")).toBe("fixed by the model\n");
+    expect(readFileSync(path.join(root, "b.txt"), "utf8")).toBe("b\n");
+    expect(existsSync(path.join(root, "report.txt"))).toBe(false);
+    expect(readFileSync(path.join(root, ".env"), "utf8")).toBe("SECRET=1\n");
+    expect(readFileSync(path.join(root, ".git/config"), "utf8")).toBe(configBefore);
+    await expect(workspace.keepOnly([["../outside.txt", Buffer.from("x")]])).rejects.toThrow(/Refused to keep/);
+  });
+
   it("refuses a directory that is not a repository with a user error", async () => {
     const error = await Workspace.openLocal(temporary()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(VenomError);
