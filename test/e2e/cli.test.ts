@@ -51,6 +51,11 @@ describe("venom CLI", () => {
     });
     expect(integrations.find((item) => item.name === "discord")).toMatchObject({ configured: false });
     expect(integrations.find((item) => item.name === "slack")).toMatchObject({ configured: true });
+    // Which isolation this host offers: bubblewrap here (CI installs it), with its limits.
+    expect(integrations.find((item) => item.name === "sandbox")).toMatchObject({
+      configured: true,
+      detail: expect.stringMatching(/^bubblewrap [\d.]+: process and memory limits by (cgroup|rlimit).*; checks have no network$/),
+    });
     expect(out).not.toContain("SECRETSECRET");
     expect(out).not.toContain(github.token);
   });

@@ -1,6 +1,6 @@
 // Isolation end to end: a tricked model rewrites the check to escape; every attempt fails and the fix still lands.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,6 +65,7 @@ beforeAll(async () => {
           { name: "run_checks", arguments: {} },
         ],
       },
+      plain: { file: "calc.js", coder: [{ name: "str_replace", arguments: { path: "calc.js", old_str: "return a - b;", new_str: "return a + b;" } }] },
     }),
   );
   venom = await startVenom({
@@ -161,5 +162,51 @@ describe.skipIf(!available)("Isolation (bubblewrap) on a real run", () => {
     expect(existsSync("/usr/venom-escaped")).toBe(false);
     expect(listener.connections()).toBe(0);
     expect(survivors(marker)).toEqual([]);
+  });
+});
+
+describe.skipIf(!available)("No isolation available (VENOM_SANDBOX=auto, neither bubblewrap nor Docker)", () => {
+  it("runs no setup or check, opens a draft PR, and says why in the status comment and the PR", async () => {
+    // A PATH with git alone: `auto` finds neither bwrap nor docker.
+    const bin = mkdtempSync(path.join(tmpdir(), "venom-bin-"));
+    symlinkSync(execFileSync("sh", ["-c", "command -v git"]).toString().trim(), path.join(bin, "git"));
+    const bare = await startVenom({
+      env: {
+        PATH: bin,
+        APP_ID: "1",
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: secret,
+        GHE_HOST: github.host,
+        GHE_PROTOCOL: "http",
+        OPENAI_BASE_URL: llm.baseUrl,
+        VENOM_MODEL: "fake-model",
+        VENOM_DATA_DIR: mkdtempSync(path.join(tmpdir(), "venom-nosandbox-")),
+      },
+    });
+    try {
+      const issue = github.addIssue(repo, { title: "[plain] add() subtracts", labels: ["venom"] });
+      await deliver(bare.url, "issues", labeledPayload(issue.number, issue.title), { secret });
+      const job = await waitFor(
+        async () => {
+          const response = await fetch(`${bare.url}/venom/api/jobs`);
+          const found = ((await response.json()) as { jobs: JobRecord[] }).jobs.find((item) => item.issue === issue.number);
+          return found && ["succeeded", "failed"].includes(found.state) ? found : undefined;
+        },
+        60_000,
+        "the run without isolation",
+      );
+      expect(job, job.error).toMatchObject({ state: "succeeded", checks: "none" });
+      const sentence = "checks not run: no isolation available (install bubblewrap or Docker, or set VENOM_SANDBOX=none to run them unisolated on this host)";
+      const [pull] = github.pulls(repo).filter((item) => item.head.ref === `issue-${issue.number}`);
+      expect(pull?.draft).toBe(true);
+      expect(pull?.body).toContain(sentence);
+      const status = github.comments(repo, issue.number).find((comment) => comment.body?.includes("<!-- venom:status -->"));
+      expect(status?.body).toContain(sentence);
+      // Setup never ran, so nothing it would have made exists; the commit holds the fix alone.
+      expect(github.readFile(repo, `issue-${issue.number}`, "calc.js")).toContain("return a + b;");
+      expect(github.readFile(repo, `issue-${issue.number}`, "setup-output.txt")).toBeUndefined();
+    } finally {
+      await bare.stop();
+    }
   });
 });
