@@ -1,4 +1,4 @@
-// Pipeline benchmark: GitHub REST calls per resolved issue, prompt tokens on a 5,000-file repository, partial vs full clone time.
+// Pipeline benchmark: GitHub REST calls per resolved issue, prompt tokens on a 5,000-file repository, partial vs full clone time, the sandbox's cost per check.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +12,7 @@ import { example } from "../fixtures/webhooks.js";
 import { FakeGitHub, type RecordedRequest } from "../support/fake-github.js";
 import { FakeLlm, type LlmMessage, type LlmRequest, type StaticStep, type Usage } from "../support/fake-llm.js";
 import { policy } from "../support/llm-policy.js";
+import { bwrapAvailable, checkRunner } from "../support/sandboxes.js";
 import { deliver } from "../support/signed-delivery.js";
 import { startVenom, testPrivateKey, waitFor, type VenomProcess } from "../support/venom-process.js";
 import { WebhookSink } from "../support/webhook-sink.js";
@@ -25,6 +26,10 @@ const restTarget = 12;
 const architectPromptTarget = 8_000;
 const cloneRatioTarget = 0.3;
 const charactersPerToken = 4;
+// Part 4: each check command this many times per mode (BENCH_SANDBOX_RUNS); BENCH_ONLY=sandbox runs part 4 alone.
+const sandboxRuns = Number(process.env.BENCH_SANDBOX_RUNS ?? 30);
+const sandboxOverheadTarget = 150;
+const sandboxCommands = ["true", "node -e 0", 'sh -c "echo hi"'];
 const webhookSecret = randomBytes(20).toString("hex");
 
 const smallRepo = "octo/calc";
@@ -368,6 +373,128 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
+// ---- part 4: check wall time with and without the sandbox -----------------------------------
+
+type SandboxedMode = "none" | "bwrap";
+
+interface CommandTiming {
+  command: string;
+  none: { medianMs: number; p90Ms: number };
+  bwrap: { medianMs: number; p90Ms: number } | null;
+  /** bwrap's median minus the host's: what the sandbox adds to one check. */
+  addedMs: number | null;
+}
+
+interface SandboxTimings {
+  runs: number;
+  target: number;
+  /** Why bubblewrap was not measured, when it was not. */
+  bwrapSkipped?: string;
+  isolation: string | null;
+  commands: CommandTiming[];
+  /** The largest per-command median difference. */
+  worstAddedMs: number | null;
+}
+
+/** Nearest-rank percentile. */
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)] ?? 0;
+}
+
+const rounded = (value: number): number => Number(value.toFixed(1));
+
+/**
+ * Runs each check command `sandboxRuns` times through the Guardian's runner on the host
+ * (VENOM_SANDBOX=none) and in bubblewrap, alternating, on a committed git workspace. Wall time
+ * around `runCommands`, so preparing the sandbox (and its cgroup) and cleaning up are billed too.
+ * One warm-up per mode first: the first run resolves and probes the sandbox.
+ */
+async function timeSandboxedChecks(): Promise<SandboxTimings> {
+  const workspace = temporaryDirectory("venom-bench-sandbox-");
+  await execFileAsync("git", ["init", "--quiet", workspace], { env: gitEnvironment() });
+  await execFileAsync("git", ["-C", workspace, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "--quiet", "--allow-empty", "-m", "init"], {
+    env: gitEnvironment(),
+  });
+  const bwrap = await bwrapAvailable().catch(() => false);
+  const modes: SandboxedMode[] = bwrap ? ["none", "bwrap"] : ["none"];
+  const runners = { none: checkRunner("none"), bwrap: checkRunner("bwrap") };
+  const samples = new Map<string, number[]>();
+  let isolation: string | null = null;
+  const once = async (mode: SandboxedMode, command: string): Promise<number> => {
+    const started = performance.now();
+    const run = await runners[mode].runCommands([command], { cwd: workspace });
+    const milliseconds = performance.now() - started;
+    if (!run.passed) throw new Error(`${command} failed under ${mode}: ${run.summary} ${run.results[0]?.output ?? ""}`);
+    if (mode === "bwrap") isolation = run.isolation;
+    return milliseconds;
+  };
+  for (const mode of modes) for (const command of sandboxCommands) await once(mode, command);
+  for (let run = 0; run < sandboxRuns; run += 1) {
+    for (const command of sandboxCommands) {
+      for (const mode of modes) {
+        const key = `${mode} ${command}`;
+        samples.set(key, [...(samples.get(key) ?? []), await once(mode, command)]);
+      }
+    }
+  }
+  const stats = (mode: SandboxedMode, command: string) => {
+    const values = samples.get(`${mode} ${command}`);
+    return values ? { medianMs: rounded(median(values)), p90Ms: rounded(percentile(values, 0.9)) } : null;
+  };
+  const commands: CommandTiming[] = sandboxCommands.map((command) => {
+    const none = stats("none", command) ?? { medianMs: 0, p90Ms: 0 };
+    const sandboxed = stats("bwrap", command);
+    return { command, none, bwrap: sandboxed, addedMs: sandboxed ? rounded(sandboxed.medianMs - none.medianMs) : null };
+  });
+  const added = commands.flatMap((timing) => (timing.addedMs === null ? [] : [timing.addedMs]));
+  return {
+    runs: sandboxRuns,
+    target: sandboxOverheadTarget,
+    ...(bwrap ? {} : { bwrapSkipped: "bubblewrap is not available here" }),
+    isolation,
+    commands,
+    worstAddedMs: added.length ? Math.max(...added) : null,
+  };
+}
+
+function printSandboxTimings(number: number, timings: SandboxTimings): void {
+  console.log(
+    `${number}. Check wall time on the host (VENOM_SANDBOX=none) and in bubblewrap (the Guardian's runner, ${timings.runs} runs per command and mode, alternating, after one warm-up each)`,
+  );
+  const cell = (value: number | undefined): string => (value === undefined ? "n/a" : value.toFixed(1));
+  table(
+    ["command", "none median ms", "none p90 ms", "bwrap median ms", "bwrap p90 ms", "added ms (median)"],
+    timings.commands.map((timing) => [
+      timing.command,
+      cell(timing.none.medianMs),
+      cell(timing.none.p90Ms),
+      cell(timing.bwrap?.medianMs),
+      cell(timing.bwrap?.p90Ms),
+      timing.addedMs === null ? "n/a" : `${timing.addedMs >= 0 ? "+" : ""}${timing.addedMs.toFixed(1)}`,
+    ]),
+  );
+  if (timings.worstAddedMs === null) {
+    console.log(`  bubblewrap not measured: ${timings.bwrapSkipped ?? "unknown reason"}`);
+    return;
+  }
+  console.log(
+    `  added per command by the sandbox (median difference, worst command): ${timings.worstAddedMs.toFixed(1)} ms ` +
+      `(target < ${timings.target} ms: ${verdict(timings.worstAddedMs < timings.target)}); bubblewrap run as: ${timings.isolation ?? "n/a"}`,
+  );
+}
+
+async function sandboxOnly(): Promise<number> {
+  progress(`part 4 only (BENCH_ONLY=sandbox): ${sandboxCommands.length} commands × ${sandboxRuns} runs, on the host and in bubblewrap`);
+  const timings = await timeSandboxedChecks();
+  console.log("");
+  console.log("pipeline benchmark, sandbox section only (BENCH_ONLY=sandbox)");
+  console.log("");
+  printSandboxTimings(4, timings);
+  console.log(JSON.stringify({ benchmark: "pipeline", sandbox: timings }));
+  return 0;
+}
+
 // ---- output ----------------------------------------------------------------------------------
 
 function table(header: string[], rows: string[][]): void {
@@ -385,6 +512,7 @@ const verdict = (ok: boolean): string => (ok ? "within target" : "OVER target");
 // ---- main ------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
+  if (process.env.BENCH_ONLY === "sandbox") return sandboxOnly();
   github = await FakeGitHub.start();
   llm = await FakeLlm.start();
   sink = await WebhookSink.start();
@@ -473,6 +601,10 @@ async function main(): Promise<number> {
   const transferRatio = fullTransfer.medianMs > 0 ? partialTransfer.medianMs / fullTransfer.medianMs : null;
   const sizeRatio = full.gitDirBytes > 0 ? partial.gitDirBytes / full.gitDirBytes : null;
 
+  // 4. The sandbox's cost per check.
+  progress(`part 4: ${sandboxCommands.length} check commands × ${sandboxRuns} runs, on the host and in bubblewrap`);
+  const sandboxTimings = await timeSandboxedChecks();
+
   // ---- report ----
   const allRuns = [...runs, bigRun];
   const failed = allRuns.filter((run) => run.job.state !== "succeeded");
@@ -540,6 +672,8 @@ async function main(): Promise<number> {
       `without checkout: ${transferRatio === null ? "n/a" : `${transferRatio.toFixed(2)}×`}; partial/full .git size: ${sizeRatio === null ? "n/a" : `${sizeRatio.toFixed(2)}×`}`,
   );
   console.log(`  (machine load ${load.toFixed(2)} on ${cpus().length} CPUs when part 3 started; the checkout of a partial clone fetches every blob of the tip in one more request)`);
+  console.log("");
+  printSandboxTimings(4, sandboxTimings);
   if (failed.length > 0) {
     console.log("");
     console.log(`warning: ${failed.length} job(s) did not succeed: ${failed.map((run) => `#${run.issue} ${run.job.state}: ${run.job.error ?? ""}`).join("; ")}`);
@@ -573,6 +707,7 @@ async function main(): Promise<number> {
         loadAverage: Number(load.toFixed(2)),
         cpus: cpus().length,
       },
+      sandbox: sandboxTimings,
     }),
   );
   return failed.length > 0 ? 1 : 0;
