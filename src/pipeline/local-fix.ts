@@ -1,5 +1,5 @@
 // `venom fix`: the Architect, Coder and Guardian on a local git repository — no GitHub; the result is a local branch.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../config/repo-config.js";
@@ -12,8 +12,8 @@ import { Workspace } from "./workspace/workspace.js";
 
 export interface LocalFixOptions {
   repoPath: string;
-  /** A file holding the issue (first line: title), or the issue text itself. */
-  issue: string;
+  /** A file holding the issue (first line: title), the issue text itself, or the issue already read. */
+  issue: string | LocalIssue;
   branch?: string;
   llm: LlmClient;
   /** The Guardian's runner with the sandbox VENOM_SANDBOX picks. */
@@ -36,28 +36,58 @@ export interface LocalFixResult {
   tokens: number;
 }
 
-export function readIssueArgument(issue: string): { title: string; body: string } {
-  const text = existsSync(issue) ? readFileSync(issue, "utf8") : issue;
+export interface LocalIssue {
+  title: string;
+  body: string;
+}
+
+/**
+ * One line, no spaces, and a text-file ending or a path separator: a file name, not an issue's text.
+ * A missing file must fail before any model call, not become the issue and cost a run.
+ */
+export function looksLikeFilePath(argument: string): boolean {
+  if (/\s/.test(argument)) return false;
+  return /\.(?:md|markdown|txt)$/i.test(argument) || argument.includes("/") || argument.includes(path.sep);
+}
+
+/** `--issue`: a file (resolved against `cwd`) or the text itself; first line is the title. */
+export function readIssueArgument(issue: string, cwd: string = process.cwd()): LocalIssue {
+  const file = path.resolve(cwd, issue);
+  const isFile = isExistingFile(file);
+  if (!isFile && looksLikeFilePath(issue)) {
+    throw new VenomError("user", `--issue ${issue}: no such file; pass an existing file, or the issue's text in quotes.`);
+  }
+  const text = isFile ? readFileSync(file, "utf8") : issue;
   const [first = "", ...rest] = text.trim().split("\n");
   const title = first.replace(/^#+\s*/, "").trim();
   if (!title) throw new VenomError("user", "The issue is empty; pass --issue with a file or the issue's text.");
   return { title, body: rest.join("\n").trim() };
 }
 
+/** False for anything that is not a readable path: the issue's text itself can be long or hold any character. */
+function isExistingFile(candidate: string): boolean {
+  try {
+    return statSync(candidate, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
+
 export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixResult> {
   const progress = options.onProgress ?? (() => undefined);
-  const workspace = await Workspace.openLocal(options.repoPath);
-  if ((await workspace.changedFiles()).length > 0) {
-    throw new VenomError("user", `${workspace.root} has uncommitted changes; commit or stash them, then run venom fix again.`);
+  const repository = await Workspace.openLocal(options.repoPath);
+  if ((await repository.changedFiles()).length > 0) {
+    throw new VenomError("user", `${repository.root} has uncommitted changes; commit or stash them, then run venom fix again.`);
   }
-  const configFile = path.join(workspace.root, REPO_CONFIG_PATH);
+  const configFile = path.join(repository.root, REPO_CONFIG_PATH);
   const repoConfig = parseRepoConfig(existsSync(configFile) ? readFileSync(configFile, "utf8") : undefined);
-  const issue = readIssueArgument(options.issue);
-  const original = await workspace.currentBranch();
+  const issue = typeof options.issue === "string" ? readIssueArgument(options.issue) : options.issue;
   const branch = options.branch ?? `issue-local-${new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
-  await workspace.checkoutBranch(branch);
+  // The run works in a worktree of its own: the user's checkout (and its ignored .env, node_modules) stays untouched.
+  const { workspace, created } = await repository.addWorktree(branch);
   progress(`Working on branch ${branch}`);
   const budget = { used: 0, max: repoConfig.maxTokens };
+  let commit: string | undefined;
   try {
     const { checks } = options;
     if (repoConfig.setup.length) {
@@ -86,9 +116,7 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
     // Only what the model wrote through its tools is committed; setup's and checks' leftovers go.
     await workspace.keepOnly(changes.entries());
     const changedFiles = await workspace.changedFiles();
-    const commit = changedFiles.length
-      ? await workspace.commit(`Fix: ${issue.title}\n\n${result.plan.summary}`)
-      : undefined;
+    commit = changedFiles.length ? await workspace.commit(`Fix: ${issue.title}\n\n${result.plan.summary}`) : undefined;
     return {
       branch,
       ...(commit ? { commit } : {}),
@@ -101,8 +129,9 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
       tokens: budget.used,
     };
   } finally {
-    // Leave the user's working tree as it was; the fix stays on its branch.
-    await workspace.discardChanges().catch(() => undefined);
-    await workspace.checkoutBranch(original).catch(() => undefined);
+    // The user's checkout was never touched; only the worktree goes, and the fix stays on its branch.
+    await workspace.remove();
+    // A branch this run created and left without a commit is clutter; one that existed before is the user's.
+    if (created && !commit) await repository.deleteBranch(branch).catch(() => undefined);
   }
 }

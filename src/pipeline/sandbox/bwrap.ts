@@ -1,6 +1,6 @@
 // The bubblewrap mode: a throw-away mount, PID, IPC and network namespace per command, with limits.
 import { execFile } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -27,6 +27,8 @@ export interface BwrapPlan {
   disableNestedUserNamespaces: boolean;
   /** The workspace has a `.git` to show read-only. */
   hasGitDirectory: boolean;
+  /** A worktree's `.git` is a file pointing into its repository's git directory: shown read-only at its own path. */
+  linkedGitDirectories?: string[];
   /** Directories among `layout.hidden` (tmpfs over them); the rest are files (/dev/null over them). */
   hiddenDirectories: Set<string>;
 }
@@ -72,6 +74,7 @@ export function bwrapArguments(spec: SandboxSpec, plan: BwrapPlan): string[] {
     else args.push("--ro-bind", "/dev/null", hidden);
   }
 
+  for (const directory of plan.linkedGitDirectories ?? []) args.push("--ro-bind", directory, directory);
   args.push("--bind", spec.workspace, INSIDE_WORKSPACE);
   if (plan.hasGitDirectory) args.push("--ro-bind", path.join(spec.workspace, ".git"), `${INSIDE_WORKSPACE}/.git`);
   args.push("--chdir", INSIDE_WORKSPACE, "--", ...innerCommand(spec, layout));
@@ -121,6 +124,7 @@ export class BwrapSandbox implements Sandbox {
       privileged,
       disableNestedUserNamespaces: this.#options.disableNestedUserNamespaces ?? false,
       hasGitDirectory: existsSync(path.join(spec.workspace, ".git")),
+      linkedGitDirectories: linkedGitDirectories(spec.workspace),
       hiddenDirectories: this.#hiddenDirectories,
     });
     const bwrap = this.#options.bwrapPath ?? "bwrap";
@@ -195,6 +199,22 @@ function run(file: string, args: string[], env: Record<string, string> = { PATH:
       else resolve(stdout);
     });
   });
+}
+
+/** For a worktree (`.git` is a file: `gitdir: …`), the repository's common git directory; else nothing. */
+export function linkedGitDirectories(workspace: string): string[] {
+  const dotGit = path.join(workspace, ".git");
+  if (!lstatSync(dotGit, { throwIfNoEntry: false })?.isFile()) return [];
+  const match = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, "utf8"));
+  if (!match?.[1]) return [];
+  const gitDirectory = path.resolve(workspace, match[1].trim());
+  let common = gitDirectory;
+  try {
+    common = path.resolve(gitDirectory, readFileSync(path.join(gitDirectory, "commondir"), "utf8").trim());
+  } catch {
+    // No commondir: the git directory is the whole repository's.
+  }
+  return existsSync(common) ? [common] : [];
 }
 
 function isDirectory(candidate: string): boolean {

@@ -1,5 +1,6 @@
 // A git working copy for one job: clone, branch, commit and push, with the token given per command only.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { errorMessage, permanentError, transientError, VenomError } from "../../errors.js";
@@ -21,6 +22,11 @@ export interface CloneOptions {
   cloneUrl: string;
   /** Installation token; kept in memory and handed to git through the environment only. */
   token?: string;
+  /**
+   * A new token, asked for once when GitHub refuses the current one (401: expired or revoked); the refused
+   * command then runs again with it. Without it, a refused token fails the command.
+   */
+  refreshToken?: () => Promise<string>;
   /** The branch to start from (the config's `base`); absent: the remote's default branch. */
   branch?: string;
   jobId: string | number;
@@ -99,6 +105,11 @@ function git(baseDir: string, environment: Record<string, string>): SimpleGit {
   }).env(environment);
 }
 
+/** What git prints when the server answered 401: it wanted other credentials (and may not prompt for them). */
+function tokenRefused(error: unknown): boolean {
+  return /authentication failed|could not read username|invalid username or (?:password|token)|\b401\b/i.test(errorMessage(error));
+}
+
 /** A failed network git command: transient unless the server said no in a way a retry cannot fix. */
 function remoteFailure(action: string, error: unknown): VenomError {
   const detail = errorMessage(error).trim();
@@ -114,9 +125,12 @@ export class Workspace {
   readonly #environment: Record<string, string>;
   #hostUrl: string | undefined;
   #token: string | undefined;
+  readonly #refreshToken: (() => Promise<string>) | undefined;
   /** Cloned by us: has an `origin` we may fetch from and push to, and a directory we may delete. */
   readonly #cloned: boolean;
   readonly #author: GitAuthor | undefined;
+  /** Set for a worktree the app added to a local repository (`venom fix`): that repository's root. */
+  readonly #worktreeOf: string | undefined;
   /** `.git/config` as the app left it, restored before committing if anything changed it since. */
   #configSnapshot: string | undefined;
 
@@ -125,12 +139,16 @@ export class Workspace {
     cloned: boolean;
     hostUrl?: string;
     token?: string;
+    refreshToken?: () => Promise<string>;
     author?: GitAuthor;
+    worktreeOf?: string;
   }) {
     this.root = options.root;
     this.#cloned = options.cloned;
+    this.#worktreeOf = options.worktreeOf;
     this.#hostUrl = options.hostUrl;
     this.#token = options.token;
+    this.#refreshToken = options.refreshToken;
     this.#author = options.author;
     this.#environment = baseGitEnvironment();
   }
@@ -149,7 +167,14 @@ export class Workspace {
       throw permanentError(`the clone URL must be http(s):// or file://, not ${url.protocol}`);
     }
     const hostUrl = url.protocol === "http:" || url.protocol === "https:" ? gitHostUrl(options.cloneUrl) : undefined;
-    const workspace = new Workspace({ root, cloned: true, hostUrl, token: options.token, author: options.author });
+    const workspace = new Workspace({
+      root,
+      cloned: true,
+      hostUrl,
+      token: options.token,
+      ...(options.refreshToken ? { refreshToken: options.refreshToken } : {}),
+      author: options.author,
+    });
 
     await rm(root, { recursive: true, force: true });
     await mkdir(parent, { recursive: true });
@@ -161,15 +186,18 @@ export class Workspace {
     };
     const configFlags = Object.entries(settings).flatMap(([key, value]) => ["--config", `${key}=${value}`]);
     try {
-      await git(parent, workspace.#networkEnvironment()).clone(options.cloneUrl, root, [
-        "--filter=blob:none",
-        "--single-branch",
-        ...(options.branch ? ["--branch", options.branch] : []),
-        "--depth",
-        "1",
-        "--no-tags",
-        ...configFlags,
-      ]);
+      await workspace.#withToken(async () => {
+        await rm(root, { recursive: true, force: true });
+        await git(parent, workspace.#networkEnvironment()).clone(options.cloneUrl, root, [
+          "--filter=blob:none",
+          "--single-branch",
+          ...(options.branch ? ["--branch", options.branch] : []),
+          "--depth",
+          "1",
+          "--no-tags",
+          ...configFlags,
+        ]);
+      });
     } catch (error) {
       await rm(root, { recursive: true, force: true });
       throw remoteFailure(`clone of ${options.repo}`, error);
@@ -194,6 +222,34 @@ export class Workspace {
   }
 
   /**
+   * A worktree of this local repository on `branch` (created from HEAD unless it exists), in a
+   * directory of its own: the run, its setup and its checks never touch the user's checkout or
+   * its ignored files (`.env`, `node_modules`). The branch stays when the worktree is removed.
+   */
+  async addWorktree(branch: string): Promise<{ workspace: Workspace; created: boolean }> {
+    await this.#assertBranchName(branch);
+    const exists = await this.#localBranchExists(branch);
+    const directory = await mkdtemp(path.join(tmpdir(), "venom-fix-"));
+    try {
+      await this.#git().raw(["worktree", "add", "--quiet", ...(exists ? [directory, branch] : ["-b", branch, directory, "HEAD"])]);
+    } catch (error) {
+      await rm(directory, { recursive: true, force: true });
+      throw new VenomError("user", `Could not prepare branch ${branch}: ${errorMessage(error).trim().split("\n")[0]}; pick another --branch.`, {
+        cause: error,
+      });
+    }
+    const workspace = new Workspace({ root: directory, cloned: false, worktreeOf: this.root, ...(this.#author ? { author: this.#author } : {}) });
+    workspace.#configSnapshot = await readFile(path.join(this.root, ".git", "config"), "utf8").catch(() => undefined);
+    return { workspace, created: !exists };
+  }
+
+  /** Deletes a local branch (a `venom fix` branch that received no commit). */
+  async deleteBranch(branch: string): Promise<void> {
+    await this.#assertBranchName(branch);
+    await this.#git().raw(["branch", "--quiet", "-D", branch]);
+  }
+
+  /**
    * Makes `name` the current branch. In a clone, a branch that exists on the remote (a re-run) is
    * fetched and checked out tracking it, so new work lands on top of the earlier attempt; otherwise
    * it is created from HEAD. `remoteExists` skips the `ls-remote` when the caller already knows.
@@ -214,19 +270,21 @@ export class Workspace {
         // A single-branch clone tracks only the base; register this branch so it can be tracked too.
         await this.#git().raw(["remote", "set-branches", "--add", "origin", name]);
         try {
-          await this.#git(true).fetch([
-            "--no-tags",
-            "--filter=blob:none",
-            "--depth",
-            String(remoteBranchDepth),
-            "origin",
-            `+refs/heads/${name}:${remoteRef}`,
-          ]);
+          await this.#withToken(() =>
+            this.#git(true).fetch([
+              "--no-tags",
+              "--filter=blob:none",
+              "--depth",
+              String(remoteBranchDepth),
+              "origin",
+              `+refs/heads/${name}:${remoteRef}`,
+            ]),
+          );
         } catch (error) {
           throw remoteFailure(`fetch of branch ${name}`, error);
         }
         // Checkout may fetch missing blobs lazily (partial clone), so it needs the credentials too.
-        await this.#git(true).raw(["checkout", "--quiet", "-B", name, remoteRef]);
+        await this.#withToken(() => this.#git(true).raw(["checkout", "--quiet", "-B", name, remoteRef]));
         await this.#git().raw(["branch", "--quiet", `--set-upstream-to=origin/${name}`, name]);
         return "remote";
       }
@@ -240,7 +298,7 @@ export class Workspace {
 
   async #restoreConfig(): Promise<void> {
     if (this.#configSnapshot === undefined) return;
-    const file = path.join(this.root, ".git", "config");
+    const file = path.join(this.#worktreeOf ?? this.root, ".git", "config");
     const current = await readFile(file, "utf8").catch(() => undefined);
     if (current !== this.#configSnapshot) await writeFile(file, this.#configSnapshot);
   }
@@ -265,7 +323,7 @@ export class Workspace {
   async keepOnly(changes: Iterable<[string, Buffer | null]>): Promise<void> {
     await this.#restoreConfig();
     await this.#git().raw(["reset", "--quiet", "--hard"]);
-    await this.#git().raw(["clean", "--quiet", "-fd", ...(this.#cloned ? ["-x"] : [])]);
+    await this.#git().raw(["clean", "--quiet", "-fd", ...(this.#cloned || this.#worktreeOf ? ["-x"] : [])]);
     for (const [relative, content] of changes) {
       // The tree is back at HEAD: resolve again, so a symlink in it can never redirect a write.
       const safe = await resolveSafePath(this.root, relative, [".git/**"]);
@@ -316,7 +374,7 @@ export class Workspace {
 
   /**
    * Pushes HEAD to `branch` on origin with `token` (a fresh installation token may replace the one
-   * the clone used). If the remote branch moved on, it was an earlier attempt of this same job (a
+   * the clone used; one GitHub refuses is replaced once through `refreshToken`). If the remote branch moved on, it was an earlier attempt of this same job (a
    * crash after pushing, or a retry racing it): `issue-N` belongs to the app and this run was built
    * on what the remote held when it started, so overwriting with --force is the intended outcome.
    */
@@ -326,7 +384,7 @@ export class Workspace {
     this.#token = token;
     const refspec = `HEAD:refs/heads/${branch}`;
     try {
-      await this.#git(true).push(["origin", refspec]);
+      await this.#withToken(() => this.#git(true).push(["origin", refspec]));
       return;
     } catch (error) {
       if (!/\[rejected\]|non-fast-forward|fetch first/i.test(errorMessage(error))) {
@@ -334,7 +392,7 @@ export class Workspace {
       }
     }
     try {
-      await this.#git(true).push(["--force", "origin", refspec]);
+      await this.#withToken(() => this.#git(true).push(["--force", "origin", refspec]));
     } catch (error) {
       throw remoteFailure(`push --force to ${branch}`, error);
     }
@@ -355,8 +413,16 @@ export class Workspace {
     return (await this.#git().revparse(["HEAD"])).trim();
   }
 
-  /** Deletes a cloned workspace; a local repository (`openLocal`) is never deleted. */
+  /** Deletes a cloned workspace or a worktree the app added; a local repository (`openLocal`) is never deleted. */
   async remove(): Promise<void> {
+    if (this.#worktreeOf) {
+      await git(this.#worktreeOf, this.#environment)
+        .raw(["worktree", "remove", "--force", this.root])
+        .catch(() => undefined);
+      await rm(this.root, { recursive: true, force: true });
+      await git(this.#worktreeOf, this.#environment).raw(["worktree", "prune"]).catch(() => undefined);
+      return;
+    }
     if (this.#cloned) await rm(this.root, { recursive: true, force: true });
   }
 
@@ -365,13 +431,24 @@ export class Workspace {
     return { ...this.#environment, ...gitAuthEnv(this.#token, this.#hostUrl, SAFE_GIT_SETTINGS) };
   }
 
+  /** Runs a network command; when GitHub refuses the token (expired or revoked), once more with a new one. */
+  async #withToken<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!this.#refreshToken || !tokenRefused(error)) throw error;
+      this.#token = await this.#refreshToken();
+      return run();
+    }
+  }
+
   #git(network = false): SimpleGit {
     return git(this.root, network ? this.#networkEnvironment() : this.#environment);
   }
 
   async #remoteBranchExists(name: string): Promise<boolean> {
     try {
-      const heads = await this.#git(true).raw(["ls-remote", "--heads", "origin", `refs/heads/${name}`]);
+      const heads = await this.#withToken(() => this.#git(true).raw(["ls-remote", "--heads", "origin", `refs/heads/${name}`]));
       return heads.trim().length > 0;
     } catch (error) {
       throw remoteFailure(`ls-remote for branch ${name}`, error);

@@ -1,11 +1,12 @@
 // The bubblewrap argument builder, host layout, cgroup discovery and the choice of sandbox, without running one.
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CheckRunner } from "../../../../src/pipeline/guardian.js";
 import { selectSandbox } from "../../../../src/pipeline/sandbox/select-sandbox.js";
-import { bwrapArguments, insideEnvironment, type BwrapPlan } from "../../../../src/pipeline/sandbox/bwrap.js";
+import { bwrapArguments, insideEnvironment, linkedGitDirectories, type BwrapPlan } from "../../../../src/pipeline/sandbox/bwrap.js";
 import { findCgroupPlacement } from "../../../../src/pipeline/sandbox/cgroup.js";
 import { commandWords, toolchainDirectories, type HostLayout } from "../../../../src/pipeline/sandbox/host-layout.js";
 import type { SandboxSpec } from "../../../../src/pipeline/sandbox/types.js";
@@ -178,5 +179,18 @@ describe("selectSandbox", () => {
     const none = await selectSandbox({ mode: "none", network: false, hidden: [] });
     expect(none.report.kind).toBe("none");
     expect(none.sandbox?.kind).toBe("none");
+  });
+});
+
+describe("linkedGitDirectories", () => {
+  it("finds a worktree's repository git directory, and nothing for an ordinary checkout", () => {
+    const repository = mkdtempSync(path.join(tmpdir(), "venom-linked-"));
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repository, stdio: "pipe" });
+    git("init", "--quiet", "-b", "main");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "--allow-empty", "-m", "init");
+    const worktree = path.join(mkdtempSync(path.join(tmpdir(), "venom-linked-wt-")), "tree");
+    git("worktree", "add", "--quiet", "--detach", worktree);
+    expect(linkedGitDirectories(worktree)).toEqual([path.join(repository, ".git")]);
+    expect(linkedGitDirectories(repository)).toEqual([]);
   });
 });
