@@ -6,7 +6,9 @@ import type { IntegrationStatus } from "./dashboard/integrations.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import type { PollReport } from "./intake/poller.js";
 import { createLogger, createMasker } from "./log.js";
+import { packageInfo } from "./package-info.js";
 import { toRecord, type JobRecord } from "./queue/types.js";
+import { stripTerminalEscapes } from "./terminal-text.js";
 import { createVenom, type Venom, type VenomOptions } from "./venom.js";
 
 export interface CliIo {
@@ -14,6 +16,8 @@ export interface CliIo {
   err: (text: string) => void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** `err` goes to a terminal: progress and log lines are written for a person, not as JSON. */
+  isTerminal?: boolean;
 }
 
 const defaultIo: CliIo = {
@@ -21,6 +25,7 @@ const defaultIo: CliIo = {
   err: (text) => process.stderr.write(`${text}\n`),
   env: process.env,
   cwd: process.cwd(),
+  isTerminal: process.stderr.isTTY === true,
 };
 
 /** Extra wiring for the commands (the pipeline handler, set by later layers and tests). */
@@ -29,11 +34,22 @@ export type VenomFactory = (config: VenomConfig, options: Omit<VenomOptions, "co
 export async function runCli(argv: string[], io: CliIo = defaultIo, factory: VenomFactory = defaultFactory): Promise<number> {
   const program = new Command();
   let exitCode = 0;
+  // With --json, stdout holds exactly one JSON document whatever happens: the result, or {"error": "..."}.
+  const json = argv.includes("--json");
+  if (json) factory = withLogsOnStderr(factory);
   program
     .name("venom")
     .description("Venom Integrator: turns GitHub issues into pull requests")
+    .version(packageInfo().version, "-v, --version", "print the version")
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+      // Usage errors are reported once, below: as JSON with --json.
+      outputError: (text, write) => {
+        if (!json) write(text);
+      },
+    });
 
   const config = () => readConfig(io.env, io.cwd);
 
@@ -43,12 +59,24 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
     .action(async () => {
       const loaded = config();
       if (loaded.github.mode === "none") {
-        await runSetupMode(loaded);
+        const setup = await runSetupMode(loaded, io);
         exitCode = await waitForSignal();
+        setup.close();
         return;
       }
       const venom = await factory(loaded, {});
       const port = await venom.listen();
+      // Said before the poller's first request to GitHub, which can take a while to fail.
+      const { describeIsolation, describeStartup } = await import("./startup-summary.js");
+      for (const line of describeStartup(loaded, port)) venom.log[line.level](line.message);
+      // Probing the sandbox starts a process or two: said when known, never holding start-up.
+      void venom.isolationReport().then(
+        (report) => {
+          const line = describeIsolation(report);
+          venom.log[line.level](line.message);
+        },
+        (error: unknown) => venom.log.warn({ err: error }, "Isolation: could not be determined; run venom doctor"),
+      );
       await venom.startBackground();
       const proxy = await startWebhookProxy(loaded, port, venom);
       exitCode = await waitForSignal();
@@ -140,13 +168,23 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
     .option("--branch <name>", "branch for the fix (default issue-local-<timestamp>)")
     .option("--json", "print JSON")
     .action(async (options: { repo: string; issue: string; branch?: string; json?: boolean }) => {
+      const { readIssueArgument, runLocalFix } = await import("./pipeline/local-fix.js");
+      // Before anything else: a mistyped file name must not become the issue's text and cost a run.
+      const issue = readIssueArgument(options.issue, io.cwd);
       const loaded = config();
       if (!loaded.llm.apiKey && !loaded.llm.baseUrl) {
         throw new ConfigError("No LLM configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (Ollama, vLLM, LM Studio).");
       }
-      const log = await createLogger({ level: loaded.log.level === "info" ? "warn" : loaded.log.level, format: loaded.log.format, secrets: loaded.secrets, destination: process.stderr });
+      // A person at a terminal reads sentences; a script (or LOG_FORMAT=json) gets pino's JSON on stderr.
+      const forPerson = io.isTerminal === true && io.env.LOG_FORMAT !== "json";
+      const { createHumanLogStream } = await import("./human-log.js");
+      const log = await createLogger({
+        level: loaded.log.level === "info" ? "warn" : loaded.log.level,
+        format: loaded.log.format,
+        secrets: loaded.secrets,
+        destination: forPerson ? createHumanLogStream(io.err) : process.stderr,
+      });
       const { createLlmClient } = await import("./llm/client.js");
-      const { runLocalFix } = await import("./pipeline/local-fix.js");
       const { createCheckRunner } = await import("./pipeline/sandbox/create-check-runner.js");
       const llm = createLlmClient({
         ...(loaded.llm.apiKey ? { apiKey: loaded.llm.apiKey } : {}),
@@ -154,31 +192,31 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
         model: loaded.llm.model,
         log,
       });
-      const showProgress = process.stderr.isTTY && !options.json;
+      const showProgress = io.isTerminal === true && !options.json;
       const result = await runLocalFix({
         repoPath: path.resolve(io.cwd, options.repo),
-        issue: options.issue,
+        issue,
         ...(options.branch ? { branch: options.branch } : {}),
         llm,
         checks: createCheckRunner(loaded),
         log,
         onProgress: (message) => {
-          if (showProgress) io.err(`… ${message}`);
+          if (showProgress) io.err(stripTerminalEscapes(`… ${message}`));
         },
       });
       if (options.json) {
         io.out(JSON.stringify(result));
       } else {
         io.out(
-          [
-            result.commit ? `Fix committed on branch ${result.branch} (${result.commit.slice(0, 10)})` : `No change made; branch ${result.branch} has no new commit`,
+          stripTerminalEscapes([
+            result.commit ? `Fix committed on branch ${result.branch} (${result.commit.slice(0, 10)})` : "No change made; nothing was committed",
             `Plan: ${result.plan.summary}`,
             `Summary: ${result.summary}`,
             `Files: ${result.changedFiles.join(", ") || "none"}`,
             `Checks: ${result.checks} — ${result.checksSummary}`,
             ...(result.isolation ? [`Isolation: ${result.isolation}`] : []),
             `Tokens: ${result.tokens}`,
-          ].join("\n"),
+          ].join("\n")),
         );
       }
       if (!result.commit) exitCode = 1;
@@ -197,7 +235,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       const { Notifier } = await import("./skills/notify/notifier.js");
       const { createChannelSenders } = await import("./skills/notify/senders.js");
       const log = await createLogger({ level: "error", secrets: loaded.secrets, destination: process.stderr });
-      const notifier = new Notifier(createChannelSenders(loaded.integrations), log);
+      const notifier = new Notifier(createChannelSenders(loaded.integrations), log, createMasker(loaded.secrets));
       if (options.channel === "all" && notifier.configured().length === 0) {
         throw new ConfigError("Webhook URL not configured: set DISCORD_WEBHOOK_URL, SLACK_WEBHOOK_URL or TEAMS_WEBHOOK_URL.");
       }
@@ -229,7 +267,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       const query = words.join(" ");
       const response = await withVenom((venom) => venom.skills.webSearch.search(query));
       const { formatSearchResponse } = await import("./skills/web-search/web-search-tool.js");
-      io.out(options.json ? JSON.stringify(response) : formatSearchResponse(query, response));
+      io.out(options.json ? JSON.stringify(response) : stripTerminalEscapes(formatSearchResponse(query, response)));
     });
 
   const hf = program.command("hf").description("explore Hugging Face models and datasets");
@@ -245,7 +283,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
         venom.skills.huggingFace.searchModels(query, { limit: Number(options.limit) || 5, ...(options.task ? { task: options.task } : {}) }),
       );
       const { formatModels } = await import("./skills/huggingface/hf-search-tool.js");
-      io.out(options.json ? JSON.stringify(models) : formatModels(query, models));
+      io.out(options.json ? JSON.stringify(models) : stripTerminalEscapes(formatModels(query, models)));
     });
   hf.command("datasets")
     .description("search datasets, most downloaded first")
@@ -256,7 +294,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       const query = words.join(" ");
       const datasets = await withVenom((venom) => venom.skills.huggingFace.searchDatasets(query, { limit: Number(options.limit) || 5 }));
       const { formatDatasets } = await import("./skills/huggingface/hf-search-tool.js");
-      io.out(options.json ? JSON.stringify(datasets) : formatDatasets(query, datasets));
+      io.out(options.json ? JSON.stringify(datasets) : stripTerminalEscapes(formatDatasets(query, datasets)));
     });
   hf.command("model")
     .description("one model's details: card summary, licence, tags, downloads, likes")
@@ -267,7 +305,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       io.out(
         options.json
           ? JSON.stringify(model)
-          : [
+          : stripTerminalEscapes([
               `${model.id}  ${model.url}`,
               `task: ${model.task ?? "—"} · library: ${model.library ?? "—"} · licence: ${model.license ?? "—"}`,
               `downloads: ${model.downloads} · likes: ${model.likes}`,
@@ -275,7 +313,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
               model.cardSummary ? `\n${model.cardSummary}` : "",
             ]
               .filter(Boolean)
-              .join("\n"),
+              .join("\n")),
       );
     });
 
@@ -334,14 +372,28 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    io.err(`venom: ${createMasker(safeSecrets(io))(errorMessage(error))}`);
+    if (error instanceof CommanderError) {
+      if (json && error.exitCode !== 0) io.out(JSON.stringify({ error: error.message.replace(/^error: /, "") }));
+      return error.exitCode;
+    }
+    const message = createMasker(safeSecrets(io))(errorMessage(error));
+    if (json) io.out(JSON.stringify({ error: message }));
+    else io.err(`venom: ${message}`);
     return error instanceof ConfigError ? 2 : 1;
   }
 }
 
 async function defaultFactory(config: VenomConfig, options: Omit<VenomOptions, "config">): Promise<Venom> {
   return createVenom({ ...options, config });
+}
+
+/** Log lines go to stderr, so they never mix with the one JSON document --json promises on stdout. */
+function withLogsOnStderr(factory: VenomFactory): VenomFactory {
+  return async (config, options) =>
+    factory(config, {
+      ...options,
+      log: options.log ?? (await createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets, destination: process.stderr })),
+    });
 }
 
 function safeSecrets(io: CliIo): string[] {
@@ -364,12 +416,12 @@ function waitForSignal(): Promise<number> {
   });
 }
 
-/** No App and no token: serve Probot's setup page, which registers the App from app.yml and writes .env. */
-async function runSetupMode(config: VenomConfig): Promise<void> {
-  const { run } = await import("probot");
+/** No App and no token: serve the setup pages, which register the App from app.yml and write .env (mode 0600). */
+async function runSetupMode(config: VenomConfig, io: CliIo): Promise<{ close(): void }> {
+  const { startSetupServer } = await import("./setup/setup-server.js");
   const log = await createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
-  log.info("No GitHub App or token configured: open the setup page to register the App (manifest from app.yml)");
-  await run(() => undefined, { env: { ...process.env, PORT: String(config.server.port) }, log });
+  const { server } = await startSetupServer({ config, env: io.env, cwd: io.cwd, log });
+  return { close: () => server.close() };
 }
 
 async function startWebhookProxy(config: VenomConfig, port: number, venom: Venom): Promise<{ stop(): Promise<void> } | undefined> {
@@ -410,5 +462,6 @@ export function formatJobs(jobs: JobRecord[]): string {
 }
 
 export function formatPollReport(report: PollReport): string {
-  return `Polled ${report.repos} repo(s) with ${report.requests} request(s) (${report.notModified} unchanged, free of rate limit); ${report.issuesSeen} triggered issue(s), ${report.enqueued} new job(s).`;
+  const failed = report.failed > 0 ? ` ${report.failed} repo(s) could not be read; the next cycle tries again (details in the log).` : "";
+  return `Polled ${report.repos} repo(s) with ${report.requests} request(s) (${report.notModified} unchanged, free of rate limit); ${report.issuesSeen} triggered issue(s), ${report.enqueued} new job(s).${failed}`;
 }

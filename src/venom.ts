@@ -1,11 +1,14 @@
 // The composition root: builds the service graph from config. The CLI, the server and tests all use it.
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import { Probot, ProbotOctokit } from "probot";
 import { createAppFunction } from "./app.js";
 import { readConfig, type VenomConfig } from "./config/env.js";
-import { createDashboardRoutes } from "./dashboard/api.js";
-import { describeConfigured, probe, type IntegrationStatus } from "./dashboard/integrations.js";
-import { GitHubClients } from "./github/clients.js";
+import { createDashboardRoutes, isAuthorized } from "./dashboard/api.js";
+import { CHECKING, describeConfigured, probe, withinTimeout, type IntegrationStatus } from "./dashboard/integrations.js";
+import { StatusCache } from "./dashboard/status-cache.js";
+import { withApiVersion } from "./github/api-version.js";
+import { GitHubClients, triggerAssignee } from "./github/clients.js";
+import { withInstallationTokenRefresh } from "./github/installation-token.js";
 import { createHealthRoute } from "./http/health.js";
 import { createMetrics, createMetricsRoute, type Metrics } from "./http/metrics.js";
 import type { RouteHandler } from "./http/respond.js";
@@ -18,23 +21,24 @@ import { Poller } from "./intake/poller.js";
 import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
 import { createLogger, createMasker, type Logger } from "./log.js";
 import type { DeliveryInbox } from "./queue/inbox.js";
+import { InboxPruner } from "./queue/inbox-pruner.js";
 import { openDatabase, SqliteInbox, SqliteJobQueue } from "./queue/sqlite-queue.js";
 import type { RedisInbox } from "./queue/redis-inbox.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
 import { createLlmClient, type LlmClient } from "./llm/client.js";
 import { createCheckRunner } from "./pipeline/sandbox/create-check-runner.js";
+import type { SandboxReport } from "./pipeline/sandbox/types.js";
 import type { IssueJobDependencies } from "./pipeline/issue-job.js";
 import type { Plan as IssueJobPlan } from "./pipeline/agents.js";
 import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
 import { PlatformSkill } from "./skills/platform.js";
 import { Integrator, Orchestrator } from "./pipeline/orchestrator.js";
+import { architectSkillTools } from "./skills/architect-tools.js";
 import { GoogleCalendarSkill } from "./skills/google-calendar/google-calendar-skill.js";
-import { hfSearchTool } from "./skills/huggingface/hf-search-tool.js";
 import { HuggingFaceSkill } from "./skills/huggingface/hugging-face-skill.js";
 import { WebSearchSkill } from "./skills/web-search/web-search-skill.js";
-import { webSearchTool } from "./skills/web-search/web-search-tool.js";
 import { createGitHubThrottle, withGitHubTraffic } from "./traffic/github-throttle.js";
 import { createInboundLimiter, type InboundLimiter } from "./traffic/inbound-limiter.js";
 import { createTrafficControl, type TrafficControl } from "./traffic/traffic-control.js";
@@ -48,6 +52,8 @@ export interface VenomOptions {
   maxAttempts?: number;
   /** Worker lease length; a job whose worker died is reclaimed after this (or at once on restart). */
   leaseMs?: number;
+  /** Per probe behind the dashboard's status (default 5 s); doctor waits for every answer. */
+  probeTimeoutMs?: number;
 }
 
 export interface Venom {
@@ -72,8 +78,10 @@ export interface Venom {
   /** Outbound limits, breakers, retries, anti-loop and degraded mode. */
   traffic: TrafficControl;
   inbound: InboundLimiter;
-  /** Each integration's status (configured, connected, detail masked). */
-  checkConnections(): Promise<IntegrationStatus[]>;
+  /** Each integration's status (configured, connected, detail masked); `timeoutMs` bounds each probe. */
+  checkConnections(options?: { timeoutMs?: number }): Promise<IntegrationStatus[]>;
+  /** Which isolation runs the repository's code on this host (probed once, then kept). */
+  isolationReport(): Promise<SandboxReport>;
   /** Starts the HTTP server (webhooks, health, metrics, dashboard); resolves to the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   /** Starts the in-process worker and, when enabled, the poller. */
@@ -88,7 +96,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const { queue, inbox } = await openQueue(config, log);
   const metrics = createMetrics(queue);
   const traffic = createTrafficControl({ log: log.child({ name: "traffic" }), settings: config.traffic });
-  const inbound = createInboundLimiter();
+  // Only a proven identity (the dashboard token, as bearer or sign-in cookie) picks its own bucket; all else is keyed by address.
+  const inbound = createInboundLimiter(config.dashboardToken ? { authenticate: dashboardIdentity(config.dashboardToken) } : {});
   metrics.onRegistry(async (registry) => {
     const { registerTrafficMetrics } = await import("./traffic/traffic-metrics.js");
     registerTrafficMetrics(registry, traffic, inbound);
@@ -97,7 +106,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const probot = new Probot({
     // Throttling that waits for primary resets, retries secondary limits, spaces writes per installation,
     // and records each installation's remaining quota.
-    Octokit: withGitHubTraffic(ProbotOctokit, {
+    // Installation tokens renewed before they run out, and once more after a 401 (a long run outlives one).
+    Octokit: withGitHubTraffic(withInstallationTokenRefresh(withApiVersion(ProbotOctokit), { log: log.child({ name: "github-token" }) }), {
       throttle: createGitHubThrottle({ log: log.child({ name: "github-throttle" }), traffic }),
       traffic,
     }),
@@ -135,6 +145,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const notifier = new Notifier(
     throughTraffic(createChannelSenders(config.integrations), traffic),
     log.child({ name: "notify" }),
+    // Notifications carry issue titles, model text and checks' output: the app's own secrets never leave in them.
+    createMasker(config.secrets),
   );
   const { integrations } = config;
   const webSearch = new WebSearchSkill({
@@ -186,7 +198,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         notifier,
         permissions,
         botLogin: () => lookupBotLogin(),
-        architectTools: () => [webSearchTool(webSearch), hfSearchTool(huggingFace)],
+        architectTools: () => architectSkillTools(config.integrations, { webSearch, huggingFace }),
         runGuard: traffic,
         approvedPlan: async (repo, issue, currentJobId) => {
           const previous = (await queue.list({ repo, limit: 50 })).find(
@@ -208,11 +220,13 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     onFinished: (job) => metrics.countJobFinished(job.state),
   });
+  // Shared: a label read for a webhook serves the poller too, and the other way round.
+  const repoLabels = new RepoLabelCache();
   const intake = new Intake({
     queue,
     permissions,
-    repoLabels: new RepoLabelCache(),
-    settings: () => ({ triggerLabel: config.triggerLabel, botLogin }),
+    repoLabels,
+    settings: () => ({ triggerLabel: config.triggerLabel, botLogin, assignee: triggerAssignee(config.github, botLogin) }),
     log: log.child({ name: "intake" }),
     onQueued: () => worker.notify(),
   });
@@ -226,7 +240,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const poller = new Poller({
     targets: (etags) => github.pollTargets(etags),
     intake,
-    settings: async () => ({ triggerLabel: config.triggerLabel, botLogin: await lookupBotLogin() }),
+    settings: async () => ({ triggerLabel: config.triggerLabel, assignee: triggerAssignee(config.github, await lookupBotLogin()) }),
+    repoLabel: (repo, request, version) => repoLabels.lookup(request, repo, { version }),
     log: log.child({ name: "poller" }),
   });
 
@@ -235,39 +250,59 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const integrator = new Integrator(pipelineDependencies);
   const skills = { platform: new PlatformSkill({ config, github, notifier }), webSearch, huggingFace, calendar };
 
-  const checkConnections = async (): Promise<IntegrationStatus[]> => {
-    const githubStatus = await probe(
+  const githubNotConfigured = "GitHub not configured: set APP_ID and PRIVATE_KEY (App) or GITHUB_TOKEN and GITHUB_REPO_NAME (token mode)";
+  const llmStatus: IntegrationStatus = config.llm.apiKey || config.llm.baseUrl
+    ? { name: "llm", configured: true, detail: `model ${config.llm.model} at ${config.llm.baseUrl ?? "https://api.openai.com/v1"}` }
+    : { name: "llm", configured: false, detail: "not configured (set OPENAI_API_KEY or OPENAI_BASE_URL)" };
+  // Details are masked here once, for doctor, the dashboard and /venom/api/status alike.
+  const mask = createMasker(config.secrets);
+  /** What the config alone says, with no request made: the dashboard's answer until the first probes end. */
+  const knownStatuses = (): IntegrationStatus[] =>
+    [
+      { name: "github", configured: config.github.mode !== "none", detail: config.github.mode === "none" ? githubNotConfigured : CHECKING },
+      llmStatus,
+      ...describeConfigured(config),
+    ].map((status) => ({ ...status, detail: mask(status.detail) }));
+
+  /** Every probe runs at once; `timeoutMs` bounds each (the dashboard's background probe), doctor waits for all. */
+  const checkConnections = async (options: { timeoutMs?: number } = {}): Promise<IntegrationStatus[]> => {
+    const bounded = (name: string, work: IntegrationStatus | Promise<IntegrationStatus>, where?: string) =>
+      withinTimeout(name, work, options.timeoutMs, where);
+    const githubStatus = bounded(
       "github",
-      config.github.mode !== "none",
-      "GitHub not configured: set APP_ID and PRIVATE_KEY (App) or GITHUB_TOKEN and GITHUB_REPO_NAME (token mode)",
-      async () => {
+      probe("github", config.github.mode !== "none", githubNotConfigured, async () => {
         const login = await github.botLogin();
         return `${config.github.mode} mode as ${login ?? "unknown"} on ${config.github.apiBaseUrl}`;
-      },
+      }),
+      config.github.apiBaseUrl,
     );
-    const llm: IntegrationStatus = config.llm.apiKey || config.llm.baseUrl
-      ? { name: "llm", configured: true, detail: `model ${config.llm.model} at ${config.llm.baseUrl ?? "https://api.openai.com/v1"}` }
-      : { name: "llm", configured: false, detail: "not configured (set OPENAI_API_KEY or OPENAI_BASE_URL)" };
     // Live probes only for what the user configured: an unconfigured skill never reaches the network.
-    const skillStatuses = await Promise.all([
-      integrations.tavilyApiKey || integrations.ddgUrl
-        ? webSearch.checkConnection().then((status) => ({ name: "web-search", ...status }))
-        : { name: "web-search", configured: true, detail: "DuckDuckGo, no key needed (set TAVILY_API_KEY for Tavily)" },
-      integrations.hfToken || integrations.hfEndpoint
-        ? huggingFace.checkConnection().then((status) => ({ name: "huggingface", ...status }))
-        : { name: "huggingface", configured: false, detail: "not configured: public search works anonymously; set HF_TOKEN for private repos" },
-      calendar.checkConnection().then((status) => ({ name: "google-calendar", ...status })),
+    const skillStatuses = Promise.all([
+      integrations.webSearch
+        ? bounded("web-search", webSearch.checkConnection().then((status) => ({ name: "web-search", ...status })))
+        : { name: "web-search", configured: false, detail: "off (set VENOM_WEB_SEARCH=true or TAVILY_API_KEY)" },
+      integrations.hfSearch
+        ? bounded("huggingface", huggingFace.checkConnection().then((status) => ({ name: "huggingface", ...status })))
+        : { name: "huggingface", configured: false, detail: "off (set VENOM_HF_SEARCH=true or HF_TOKEN)" },
+      bounded("google-calendar", calendar.checkConnection().then((status) => ({ name: "google-calendar", ...status }))),
     ]);
-    // Details are masked here once, for doctor, the dashboard and /venom/api/status alike.
-    const mask = createMasker(config.secrets);
-    const sandboxStatus: IntegrationStatus = await checks.isolationReport().then((report) => ({
-      name: "sandbox",
-      configured: report.kind !== "unavailable",
-      ...(report.kind === "unavailable" ? { connected: false } : report.kind === "none" ? {} : { connected: true }),
-      detail: report.detail,
-    }));
-    return [githubStatus, llm, sandboxStatus, ...describeConfigured(config), ...skillStatuses].map((status) => ({ ...status, detail: mask(status.detail) }));
+    const sandboxStatus = bounded(
+      "sandbox",
+      checks.isolationReport().then((report) => ({
+        name: "sandbox",
+        configured: report.kind !== "unavailable",
+        ...(report.kind === "unavailable" ? { connected: false } : report.kind === "none" ? {} : { connected: true }),
+        detail: report.detail,
+      })),
+    );
+    const [githubResult, sandboxResult, skillResults] = await Promise.all([githubStatus, sandboxStatus, skillStatuses]);
+    return [githubResult, llmStatus, sandboxResult, ...describeConfigured(config), ...skillResults].map((status) => ({ ...status, detail: mask(status.detail) }));
   };
+  const statusCache = new StatusCache({
+    probe: () => checkConnections({ timeoutMs: options.probeTimeoutMs ?? 5_000 }),
+    initial: knownStatuses,
+    log: log.child({ name: "status" }),
+  });
 
   const trafficStatus = () => ({ ...traffic.snapshot(), inbound: inbound.snapshot() });
   const routes: RouteHandler[] = [
@@ -286,13 +321,16 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     createDashboardRoutes({
       queue,
       dashboardToken: config.dashboardToken,
-      integrations: checkConnections,
+      // The page and /venom/api/status answer at once with the last known status; probes run behind.
+      status: () => statusCache.snapshot(),
       extraEndpoints: { traffic: trafficStatus },
       onRetried: () => worker.notify(),
     }),
   ];
   let server: Server | undefined;
   let pollerStarted = false;
+  // Where webhooks arrive, processed deliveries past their retention are forgotten: the inbox stays bounded.
+  const inboxPruner = new InboxPruner({ inbox, log: log.child({ name: "inbox" }) });
 
   const venom: Venom = {
     config,
@@ -314,6 +352,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     traffic,
     inbound,
     checkConnections,
+    isolationReport: () => checks.isolationReport(),
     async listen(port = config.server.port, host = config.server.host) {
       server = createHttpServer(routes, log.child({ name: "http" }));
       const bound = await listen(server, port, host);
@@ -324,6 +363,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       const replayed = await dispatcher.replayPending();
       if (replayed > 0) log.info({ replayed }, "Replayed deliveries accepted before the last stop");
       dispatcher.startReplay();
+      inboxPruner.start();
       return bound;
     },
     async startBackground(background = {}) {
@@ -345,6 +385,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         await closing;
       }
       if (pollerStarted) await poller.stop();
+      await inboxPruner.stop();
       await dispatcher.stop();
       await worker.stop();
       traffic.close();
@@ -387,6 +428,17 @@ function lazyIssueJobHandler(dependencies: IssueJobDependencies): JobHandler {
   return async (context) => {
     handler ??= import("./pipeline/issue-job.js").then((module) => module.createIssueJobHandler(dependencies));
     return (await handler)(context);
+  };
+}
+
+/** "dashboard" for a request carrying the dashboard token; a malformed cookie proves nothing (and throws nothing). */
+function dashboardIdentity(token: string): (request: IncomingMessage) => string | undefined {
+  return (request) => {
+    try {
+      return isAuthorized(request, token) ? "dashboard" : undefined;
+    } catch {
+      return undefined;
+    }
   };
 }
 

@@ -1,4 +1,5 @@
 // Parses process.env once into a typed, validated VenomConfig; a bad value is one ConfigError line.
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { getPrivateKey } from "@probot/get-private-key";
@@ -20,6 +21,8 @@ export interface GitHubConfig {
   token?: string;
   /** `owner/name` from GITHUB_REPO_NAME (token mode, skills, poller). */
   repo?: string;
+  /** VENOM_ASSIGNEE: the login whose assignment starts a run (default: the token's user in token mode; none in App mode). */
+  assignee?: string;
   /** REST base URL: https://api.github.com or <protocol>://<GHE_HOST>/api/v3. */
   apiBaseUrl: string;
   /** Web/git base URL: https://github.com or <protocol>://<GHE_HOST>. */
@@ -57,6 +60,10 @@ export interface VenomConfig {
     tavilyApiKey?: string;
     tavilyBaseUrl?: string;
     ddgUrl?: string;
+    /** Whether the Architect may search the web (VENOM_WEB_SEARCH=true, or a TAVILY_API_KEY): its queries come from issue text. */
+    webSearch: boolean;
+    /** Whether the Architect may search the Hugging Face Hub (VENOM_HF_SEARCH=true, or an HF_TOKEN). */
+    hfSearch: boolean;
     calendar: CalendarConfig;
   };
   /** Rate limits, exemptions and anti-loop caps (VENOM_RATE_LIMITS, VENOM_TRAFFIC_EXEMPT, …). */
@@ -130,6 +137,10 @@ const schema = z.object({
   GHE_PROTOCOL: oneOf(["http", "https"]),
   GITHUB_TOKEN: optionalString,
   GITHUB_REPO_NAME: checked((value) => /^[\w.-]+\/[\w.-]+$/.test(value), 'must have the form "owner/repository"'),
+  VENOM_ASSIGNEE: checked(
+    (value) => /^[A-Za-z0-9][\w.-]{0,38}$/.test(value),
+    'must be one GitHub login without "@", e.g. venom-helper (a user, since GitHub Apps cannot be assigned)',
+  ),
   HF_TOKEN: optionalString,
   HF_ENDPOINT: url("Hugging Face endpoint"),
   DISCORD_WEBHOOK_URL: url("Discord webhook"),
@@ -138,6 +149,8 @@ const schema = z.object({
   TAVILY_API_KEY: optionalString,
   TAVILY_BASE_URL: url("Tavily API base"),
   VENOM_DDG_URL: url("DuckDuckGo HTML endpoint"),
+  VENOM_WEB_SEARCH: bool(false),
+  VENOM_HF_SEARCH: bool(false),
   ENABLE_GOOGLE_CALENDAR: bool(false),
   GOOGLE_CALENDAR_CREDENTIALS_PATH: optionalString,
   GOOGLE_CALENDAR_TOKEN_PATH: optionalString,
@@ -218,6 +231,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
       ...(e.WEBHOOK_SECRET ? { webhookSecret: e.WEBHOOK_SECRET } : {}),
       ...(e.GITHUB_TOKEN ? { token: e.GITHUB_TOKEN } : {}),
       ...(e.GITHUB_REPO_NAME ? { repo: e.GITHUB_REPO_NAME } : {}),
+      ...(e.VENOM_ASSIGNEE ? { assignee: e.VENOM_ASSIGNEE } : {}),
       apiBaseUrl,
       webBaseUrl,
       enterprise,
@@ -249,6 +263,8 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
       ...(e.TAVILY_API_KEY ? { tavilyApiKey: e.TAVILY_API_KEY } : {}),
       ...(e.TAVILY_BASE_URL ? { tavilyBaseUrl: e.TAVILY_BASE_URL } : {}),
       ...(e.VENOM_DDG_URL ? { ddgUrl: e.VENOM_DDG_URL } : {}),
+      webSearch: e.VENOM_WEB_SEARCH || e.TAVILY_API_KEY !== undefined,
+      hfSearch: e.VENOM_HF_SEARCH || e.HF_TOKEN !== undefined,
       calendar: {
         enabled: e.ENABLE_GOOGLE_CALENDAR,
         credentialsPath: path.resolve(cwd, e.GOOGLE_CALENDAR_CREDENTIALS_PATH ?? "./config/google_calendar_credentials.json"),
@@ -287,12 +303,26 @@ function readPrivateKey(value: string | undefined, keyPath: string | undefined, 
     }
   }
   const env: Env = { PRIVATE_KEY: value, PRIVATE_KEY_PATH: keyPath ? path.resolve(cwd, keyPath) : undefined };
+  let key: string | null;
   try {
-    const key = getPrivateKey({ env: env as NodeJS.ProcessEnv });
-    return key ?? undefined;
+    key = getPrivateKey({ env: env as NodeJS.ProcessEnv });
   } catch {
     throw new ConfigError("PRIVATE_KEY is not a PEM private key; paste the .pem contents (or base64 of them) or use PRIVATE_KEY_PATH.");
   }
+  if (!key) return undefined;
+  // getPrivateKey only looks for the PEM frame (and not at all in a file): parse the key now, so a broken
+  // one stops start-up here rather than surfacing as "Invalid keyData" at the first GitHub request.
+  const source = value ? "PRIVATE_KEY" : `PRIVATE_KEY_PATH "${keyPath}"`;
+  let type: string | undefined;
+  try {
+    type = createPrivateKey(key).asymmetricKeyType;
+  } catch {
+    throw new ConfigError(`${source} does not hold a PEM private key; download a new key from the GitHub App's settings page and use its .pem contents.`);
+  }
+  if (type !== "rsa") {
+    throw new ConfigError(`${source} holds a key of type ${type ?? "unknown"}, not the RSA key GitHub issues for an App; use the .pem file from the App's settings page.`);
+  }
+  return key;
 }
 
 function isUrl(value: string): boolean {

@@ -3,10 +3,10 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { VenomError } from "../errors.js";
 
+import { DEFAULT_PROTECTED_PATHS } from "./protected-paths.js";
 import { REPO_CONFIG_PATH } from "./repo-config-path.js";
 
-export { REPO_CONFIG_PATH };
-export const DEFAULT_PROTECTED_PATHS = [".github/workflows/**", ".git/**"];
+export { DEFAULT_PROTECTED_PATHS, REPO_CONFIG_PATH };
 
 const commands = z.array(z.string().trim().min(1, "commands must not be empty")).max(20, "at most 20 commands");
 
@@ -41,7 +41,7 @@ export interface RepoConfig {
   base?: string;
   checks: string[];
   setup: string[];
-  /** Always includes the defaults (workflows and .git); the file's globs are added to them. */
+  /** Always includes the defaults (DEFAULT_PROTECTED_PATHS: .git, .github, CI definitions); the file's globs are added to them. */
   protectedPaths: string[];
   maxIterations: number;
   maxTokens: number;

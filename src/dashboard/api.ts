@@ -3,13 +3,14 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { pathOf, readBody, send, type RouteHandler } from "../http/respond.js";
 import { toRecord, type JobQueue, type JobState } from "../queue/types.js";
-import type { IntegrationStatus } from "./integrations.js";
+import type { StatusSnapshot } from "./status-cache.js";
 import { renderDashboard, renderLogin } from "./page.js";
 
 export interface DashboardOptions {
   queue: JobQueue;
   dashboardToken?: string | undefined;
-  integrations: () => Promise<IntegrationStatus[]>;
+  /** The last known integration status, answered at once (probes run in the background). */
+  status: () => StatusSnapshot | Promise<StatusSnapshot>;
   /** Extra `/venom/api/<name>` GET endpoints (traffic…), registered by other layers. */
   extraEndpoints?: Record<string, () => unknown | Promise<unknown>>;
   onRetried?: (jobId: string) => void;
@@ -82,7 +83,7 @@ export function createDashboardRoutes(options: DashboardOptions): RouteHandler {
     if (request.method === "GET" && (path === "/venom" || path === "/venom/")) {
       const traffic = options.extraEndpoints?.traffic;
       const html = renderDashboard({
-        integrations: await options.integrations(),
+        status: await options.status(),
         jobs: (await queue.list({ limit: 50 })).map(toRecord),
         traffic: traffic ? ((await traffic()) as Parameters<typeof renderDashboard>[0]["traffic"]) : undefined,
       });
@@ -122,7 +123,7 @@ export function createDashboardRoutes(options: DashboardOptions): RouteHandler {
       return true;
     }
     if (request.method === "GET" && path === "/venom/api/status") {
-      send(response, 200, { integrations: await options.integrations() });
+      send(response, 200, await options.status());
       return true;
     }
     const extra = /^\/venom\/api\/([a-z-]+)$/.exec(path)?.[1];

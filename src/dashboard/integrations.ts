@@ -41,3 +41,32 @@ export function describeConfigured(config: VenomConfig): IntegrationStatus[] {
     webhook("teams", integrations.teamsWebhookUrl, "TEAMS_WEBHOOK_URL"),
   ];
 }
+
+/** Shown for a live probe that has not answered yet. */
+export const CHECKING = "checking…";
+
+/**
+ * Bounds one probe: a service that accepts the connection and never answers must not hold the
+ * dashboard with it. Without `timeoutMs` (doctor) the probe gets all the time it needs.
+ */
+export async function withinTimeout(
+  name: string,
+  work: IntegrationStatus | Promise<IntegrationStatus>,
+  timeoutMs: number | undefined,
+  where?: string,
+): Promise<IntegrationStatus> {
+  if (timeoutMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<IntegrationStatus>((resolve) => {
+    const seconds = Math.round((timeoutMs / 1000) * 10) / 10;
+    timer = setTimeout(
+      () => resolve({ name, configured: true, connected: false, detail: `no answer${where ? ` from ${where}` : ""} within ${seconds} s` }),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,6 +1,7 @@
 // The "External Integrations" dashboard page: integrations, jobs and traffic, rendered on the server.
 import type { JobRecord } from "../queue/types.js";
-import type { IntegrationStatus } from "./integrations.js";
+import { CHECKING, type IntegrationStatus } from "./integrations.js";
+import type { StatusSnapshot } from "./status-cache.js";
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
@@ -12,20 +13,31 @@ th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #d0d7de;verti
 .ok{color:#1a7f37}.bad{color:#cf222e}.off{color:#6e7781}code{font-size:12px}
 button{font:inherit;padding:.15rem .6rem;cursor:pointer}`;
 
+/** "checking…" while a probe runs, and how old the statuses shown are. */
+function freshness(status: StatusSnapshot): string {
+  const age =
+    status.ageSeconds === null || status.checkedAt === null
+      ? "not checked yet"
+      : `checked <time datetime="${escapeHtml(status.checkedAt)}">${status.ageSeconds} s ago</time>`;
+  return `<p class="off" id="status-freshness">${status.checking ? `${CHECKING} ` : ""}(${age})</p>`;
+}
+
 export function renderDashboard(input: {
-  integrations: IntegrationStatus[];
+  status: StatusSnapshot;
   jobs: JobRecord[];
   traffic?: { degraded?: boolean; degradedUntil?: string | null; requestsLastMinute?: number } | undefined;
 }): string {
-  const integrations = input.integrations
-    .map((status) => {
+  const integrations = input.status.integrations
+    .map((status: IntegrationStatus) => {
       const [css, state] = !status.configured
         ? ["off", "not configured"]
         : status.connected === false
           ? ["bad", "not connected"]
           : status.connected
             ? ["ok", "connected"]
-            : ["ok", "configured"];
+            : status.detail === CHECKING
+              ? ["off", CHECKING]
+              : ["ok", "configured"];
       return `<tr><td>${escapeHtml(status.name)}</td><td class="${css}">${state}</td><td>${escapeHtml(status.detail)}</td></tr>`;
     })
     .join("");
@@ -49,7 +61,7 @@ export function renderDashboard(input: {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Venom Integrator</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head><body>
 <h1>🐍 Venom Integrator — External Integrations</h1>
-<h2>Integrations</h2><table><thead><tr><th>Integration</th><th>State</th><th>Detail</th></tr></thead><tbody>${integrations}</tbody></table>
+<h2>Integrations</h2>${freshness(input.status)}<table><thead><tr><th>Integration</th><th>State</th><th>Detail</th></tr></thead><tbody>${integrations}</tbody></table>
 <h2>Traffic</h2>${traffic || "<p>No traffic data.</p>"}
 <h2>Jobs</h2>${
     jobs
@@ -57,6 +69,18 @@ export function renderDashboard(input: {
       : "<p>No jobs yet. Label an issue with the trigger label to start one.</p>"
   }
 <script>
+${
+  input.status.checking
+    ? `// The probes finish in the background: reload once they have.
+(function waitForStatus() {
+  setTimeout(async () => {
+    const response = await fetch("/venom/api/status").catch(() => undefined);
+    const status = response && response.ok ? await response.json() : { checking: true };
+    if (status.checking) waitForStatus(); else location.reload();
+  }, 1000);
+})();`
+    : ""
+}
 document.querySelectorAll("[data-retry]").forEach((button) => button.addEventListener("click", async () => {
   const response = await fetch("/venom/api/jobs/" + encodeURIComponent(button.dataset.retry) + "/retry", { method: "POST" });
   if (!response.ok) alert((await response.json()).message); else location.reload();

@@ -2,7 +2,10 @@
 import type { Probot, ProbotOctokit } from "probot";
 import type { GitHubConfig } from "../config/env.js";
 import type { PollTarget } from "../intake/poller.js";
+import { BACKGROUND_REQUEST } from "../traffic/github-throttle.js";
 import type { EtagCache, GitHubRequest } from "./conditional-request.js";
+import { freshInstallationToken, type InstallationAuth } from "./installation-token.js";
+import { mapLimited } from "./map-limited.js";
 
 export type Octokit = ProbotOctokit;
 
@@ -41,13 +44,20 @@ export class GitHubClients {
     return data.id;
   }
 
-  /** A token for git over HTTPS: the installation token (App mode) or GITHUB_TOKEN. Kept in memory only. */
-  async gitToken(installationId?: number): Promise<string> {
+  /**
+   * A token for git over HTTPS: GITHUB_TOKEN, or an installation token with minutes to spare (renewed when
+   * close to expiry, or at once with `refresh` after GitHub refused it). Kept in memory only.
+   */
+  async gitToken(installationId?: number, options: { refresh?: boolean } = {}): Promise<string> {
     if (this.#config.mode === "token") return this.#config.token as string;
     const octokit = await this.forInstallation(installationId);
-    const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
-    if (!auth.token) throw new Error("GitHub returned no installation token.");
-    return auth.token;
+    return freshInstallationToken(octokit.auth as InstallationAuth, options);
+  }
+
+  /** The login whose assignment starts a run (see `triggerAssignee`); may look up the token's user. */
+  async assignee(): Promise<string | undefined> {
+    if (this.#config.assignee !== undefined || this.#config.mode !== "token") return this.#config.assignee;
+    return triggerAssignee(this.#config, await this.botLogin());
   }
 
   /** `https://github.com/owner/name.git` (or the GitHub Enterprise host), without credentials. */
@@ -75,40 +85,72 @@ export class GitHubClients {
     return data.login;
   }
 
-  /** The repositories to poll, fetched with conditional requests. */
+  /**
+   * The repositories to poll, every page of every list fetched with conditional requests (an unchanged page is a
+   * free 304), each with its `pushed_at` so the poller re-reads a repository's venom.yml only after a push.
+   */
   async pollTargets(etags: EtagCache): Promise<{ targets: PollTarget[]; requests: number; notModified: number }> {
     if (this.#config.mode === "token") {
-      const octokit = await this.#probot.auth();
-      return { targets: [{ repo: this.#config.repo as string, request: asRequest(octokit) }], requests: 0, notModified: 0 };
+      const request = backgroundRequest(await this.#probot.auth());
+      const fullName = this.#config.repo as string;
+      const [owner, repo] = fullName.split("/");
+      const repository = await etags.get<{ pushed_at?: string | null }>(request, "GET /repos/{owner}/{repo}", { owner, repo }, "token");
+      return {
+        targets: [{ repo: fullName, request, pushedAt: repository.data.pushed_at ?? undefined }],
+        requests: 1,
+        notModified: repository.notModified ? 1 : 0,
+      };
     }
     if (this.#config.mode !== "app") return { targets: [], requests: 0, notModified: 0 };
-    const appOctokit = await this.#probot.auth();
-    let requests = 1;
-    let notModified = 0;
-    const installations = await etags.get<Array<{ id: number }>>(
-      asRequest(appOctokit),
+    const installations = await etags.getPages(
+      backgroundRequest(await this.#probot.auth()),
       "GET /app/installations",
       { per_page: 100 },
       "app",
+      (data) => data as Array<{ id: number; suspended_at?: string | null }>,
     );
-    if (installations.notModified) notModified += 1;
-    const targets: PollTarget[] = [];
-    for (const installation of installations.data) {
-      const octokit = await this.#probot.auth(installation.id);
-      const repositories = await etags.get<{ repositories: Array<{ full_name: string }> }>(
-        asRequest(octokit),
+    let { requests, notModified } = installations;
+    // A suspended installation gets no token; its repositories wait until it is unsuspended.
+    const active = installations.items.filter((installation) => !installation.suspended_at);
+    const perInstallation = await mapLimited(active, INSTALLATION_CONCURRENCY, async (installation) => {
+      const request = backgroundRequest(await this.#probot.auth(installation.id));
+      const repositories = await etags.getPages(
+        request,
         "GET /installation/repositories",
         { per_page: 100 },
         String(installation.id),
+        (data) => (data as { repositories: Array<{ full_name: string; pushed_at?: string | null }> }).repositories,
       );
-      requests += 1;
-      if (repositories.notModified) notModified += 1;
-      for (const repository of repositories.data.repositories) {
-        targets.push({ repo: repository.full_name, installationId: installation.id, request: asRequest(octokit) });
-      }
-    }
-    return { targets, requests, notModified };
+      requests += repositories.requests;
+      notModified += repositories.notModified;
+      return repositories.items.map(
+        (repository): PollTarget => ({
+          repo: repository.full_name,
+          installationId: installation.id,
+          request,
+          pushedAt: repository.pushed_at ?? undefined,
+        }),
+      );
+    });
+    return { targets: perInstallation.flat(), requests, notModified };
   }
+}
+
+/** Installations whose repository lists are read at once. */
+const INSTALLATION_CONCURRENCY = 4;
+
+/** The poller's requests: booked as background traffic (see BACKGROUND_REQUEST), bounded by the poller's concurrency. */
+function backgroundRequest(octokit: Octokit): GitHubRequest {
+  const request = asRequest(octokit);
+  return (route, parameters = {}) => request(route, { ...parameters, request: BACKGROUND_REQUEST });
+}
+
+/**
+ * The login whose assignment starts a run: VENOM_ASSIGNEE, else the token's user in token mode. None in App
+ * mode: GitHub does not let an App's bot account be assigned, so "assign to the bot" could never fire.
+ */
+export function triggerAssignee(config: Pick<GitHubConfig, "mode" | "assignee">, botLogin: string | undefined): string | undefined {
+  return config.assignee ?? (config.mode === "token" ? botLogin : undefined);
 }
 
 export function asRequest(octokit: Octokit): GitHubRequest {

@@ -1,12 +1,25 @@
 // GET /metrics: Prometheus text. prom-client loads with the first scrape; until then counts are plain numbers.
+import { emitterEventNames } from "@octokit/webhooks";
 import type { Registry } from "prom-client";
 import type { JobQueue, JobState } from "../queue/types.js";
 import { pathOf, type RouteHandler } from "./respond.js";
 
 type Registration = (registry: Registry) => void | Promise<void>;
 
+// The event names GitHub sends (Probot's own webhook library's list): a label value per name, and one "other" for
+// whatever else a client writes in X-GitHub-Event, so a stranger cannot grow the metrics without bound.
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(emitterEventNames.filter((name) => !name.includes(".")));
+
+/** The `event` label for an `X-GitHub-Event` value: the name itself when GitHub sends it, else "other". */
+export function eventLabel(event: string): string {
+  return KNOWN_EVENTS.has(event) ? event : "other";
+}
+
+/** The outcomes the webhook endpoint reports; anything else is counted as "other". */
+const OUTCOMES: ReadonlySet<string> = new Set(["accepted", "duplicate", "refused", "over_limit", "too_large", "unread", "busy"]);
+
 export interface Metrics {
-  /** What happened to a webhook delivery: accepted, duplicate, refused, over_limit. */
+  /** What happened to a webhook delivery: accepted, duplicate, refused, over_limit, too_large, unread, busy. */
   countDelivery(event: string, outcome: string): void;
   countJobFinished(state: JobState): void;
   /** Adds collectors to the registry when it is built (the traffic layer's metrics). */
@@ -27,7 +40,7 @@ export function createMetrics(queue: JobQueue): Metrics {
     collectDefaultMetrics({ register: registry, prefix: "venom_process_" });
     new Counter({
       name: "venom_webhook_deliveries_total",
-      help: "Webhook deliveries by event and intake outcome (accepted, duplicate, refused, over_limit)",
+      help: "Webhook deliveries by event (GitHub's event names, else other) and intake outcome (accepted, duplicate, refused, over_limit, too_large, unread, busy)",
       labelNames: ["event", "outcome"] as const,
       registers: [registry],
       collect() {
@@ -64,7 +77,7 @@ export function createMetrics(queue: JobQueue): Metrics {
 
   return {
     countDelivery(event, outcome) {
-      const key = `${event}\u0000${outcome}`;
+      const key = `${eventLabel(event)}\u0000${OUTCOMES.has(outcome) ? outcome : "other"}`;
       deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
     },
     countJobFinished(state) {

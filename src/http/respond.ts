@@ -19,22 +19,57 @@ export function send(
   response.end(text);
 }
 
-/** Reads a request body up to `maxBytes`; a larger body rejects (and the request is destroyed). */
-export function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
+/** Why a body was not read: too large, too slow, or the client hung up. */
+export class BodyReadError extends Error {
+  constructor(
+    message: string,
+    readonly reason: "too_large" | "timeout" | "closed",
+  ) {
+    super(message);
+    this.name = "BodyReadError";
+  }
+}
+
+export interface ReadBodyOptions {
+  /** Gives up (and destroys the request) when the whole body has not arrived this long after the read began. */
+  timeoutMs?: number;
+}
+
+/** Reads a request body up to `maxBytes`; a larger, late or cut-off body rejects (and the request is destroyed). */
+export function readBody(request: IncomingMessage, maxBytes: number, options: ReadBodyOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (error: BodyReadError) => {
+      clearTimeout(timer);
+      reject(error);
+      request.destroy();
+    };
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => fail(new BodyReadError(`Body not received within ${Math.ceil(options.timeoutMs! / 1000)} s.`, "timeout")), options.timeoutMs);
+    }
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new Error(`Body larger than ${Math.round(maxBytes / 1024 / 1024) || 1} MB refused.`));
-        request.destroy();
+        fail(new BodyReadError(`Body larger than ${Math.round(maxBytes / 1024 / 1024) || 1} MB refused.`, "too_large"));
         return;
       }
       chunks.push(chunk);
     });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
+    request.on("end", () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    request.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    // A client that hangs up mid-body emits neither "end" nor always "error": without this the read never settles.
+    request.on("close", () => {
+      clearTimeout(timer);
+      if (!request.complete) reject(new BodyReadError("The client closed the connection before the body was read.", "closed"));
+    });
   });
 }
 

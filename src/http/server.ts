@@ -1,7 +1,8 @@
 // The one HTTP server: tries each route in order; unknown paths get a JSON 404.
 import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
-import { send, type RouteHandler } from "./respond.js";
+import { excerpt } from "../log.js";
+import { pathOf, send, type RouteHandler } from "./respond.js";
 
 export function createHttpServer(routes: RouteHandler[], log: Logger): Server {
   const server = createServer((request, response) => {
@@ -10,9 +11,9 @@ export function createHttpServer(routes: RouteHandler[], log: Logger): Server {
         for (const route of routes) {
           if (await route(request, response)) return;
         }
-        send(response, 404, { error: "not_found", message: `No route for ${request.method} ${request.url}.` });
+        send(response, 404, { error: "not_found", message: `No route for ${request.method} ${excerpt(pathOf(request))}.` });
       } catch (error) {
-        log.error({ err: error, url: request.url }, "Request failed");
+        log.error({ err: error, url: excerpt(request.url) }, "Request failed");
         if (!response.headersSent) send(response, 500, { error: "internal_error", message: "Internal error; see the server log." });
         else response.destroy();
       }

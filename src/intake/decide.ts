@@ -1,5 +1,6 @@
 // Whether an event starts, cancels or retries a run: a pure function of (event, settings, permission).
 import type { JobCommand, Trigger } from "../queue/types.js";
+import { triggerTextFingerprint, type IssueTextFields } from "./issue-fingerprint.js";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -9,12 +10,14 @@ export interface TriggerPayload {
   sender?: { login?: string; type?: string } | null;
   repository?: { full_name?: string } | null;
   installation?: { id?: number } | null;
-  issue?: {
+  issue?: ({
     number?: number;
     state?: string;
     pull_request?: unknown;
     locked?: boolean;
-  } | null;
+    /** When the issue last changed: a label or assignment event's time (payloads carry no other). */
+    updated_at?: string;
+  } & IssueTextFields) | null;
   label?: { name?: string } | null;
   assignee?: { login?: string } | null;
   comment?: { id?: number; body?: string; user?: { login?: string; type?: string } | null } | null;
@@ -25,6 +28,11 @@ export interface DecisionSettings {
   triggerLabel: string;
   /** The app's own bot login (`slug[bot]`, or the token's user in token mode), once known. */
   botLogin?: string | undefined;
+  /**
+   * The login whose assignment starts a run (VENOM_ASSIGNEE; in token mode the token's user by default).
+   * Unset in App mode unless configured: GitHub does not let an App's bot account be assigned.
+   */
+  assignee?: string | undefined;
 }
 
 export interface IssueRef {
@@ -35,7 +43,7 @@ export interface IssueRef {
 }
 
 export type Decision =
-  | ({ action: "enqueue"; trigger: Exclude<Trigger, "poll" | "retry">; command: JobCommand; commentId?: number } & IssueRef)
+  | ({ action: "enqueue"; trigger: Exclude<Trigger, "poll" | "retry" | "api">; command: JobCommand; commentId?: number } & IssueRef)
   | ({ action: "cancel" } & IssueRef)
   | ({ action: "retry" } & IssueRef)
   | { action: "ignore"; reason: string };
@@ -87,6 +95,9 @@ export function slimPayload(payload: TriggerPayload): TriggerPayload {
           number: payload.issue.number,
           state: payload.issue.state,
           ...(payload.issue.pull_request ? { pull_request: true } : {}),
+          ...(payload.issue.updated_at ? { updated_at: payload.issue.updated_at } : {}),
+          // The text itself is not kept, only what a run needs to see whether it was edited since.
+          ...withFingerprint(payload.issue),
         }
       : payload.issue,
     ...(payload.label ? { label: { name: payload.label.name } } : {}),
@@ -95,6 +106,31 @@ export function slimPayload(payload: TriggerPayload): TriggerPayload {
       ? { comment: { id: payload.comment.id, body: payload.comment.body, user: user(payload.comment.user) } }
       : {}),
   };
+}
+
+function withFingerprint(issue: IssueTextFields): { text_sha256?: string } {
+  const fingerprint = triggerTextFingerprint(issue);
+  return fingerprint === undefined ? {} : { text_sha256: fingerprint };
+}
+
+/** How long an event's replay key is kept: GitHub redelivers (and a captured delivery is replayed) within days. */
+export const REPLAY_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * What makes an event the same event when it is delivered again under a new delivery id (a signature covers the
+ * body only, so anyone holding one signed body can resend it): a comment by its id; a label or an assignment by
+ * (repository, issue, label or assignee, the issue's `updated_at` — the event's time). Undefined: no key.
+ */
+export function replayKey(name: string, payload: TriggerPayload): string | undefined {
+  const repo = payload.repository?.full_name;
+  const issue = payload.issue?.number;
+  if (!repo || typeof issue !== "number") return undefined;
+  if (name === "issue_comment" && typeof payload.comment?.id === "number") return `comment:${repo}#${issue}:${payload.comment.id}`;
+  const time = payload.issue?.updated_at;
+  if (name !== "issues" || !time) return undefined;
+  if (payload.action === "labeled" && payload.label?.name) return `label:${repo}#${issue}:${payload.label.name.toLowerCase()}:${time}`;
+  if (payload.action === "assigned" && payload.assignee?.login) return `assign:${repo}#${issue}:${payload.assignee.login.toLowerCase()}:${time}`;
+  return undefined;
 }
 
 /** True when deciding this event needs the sender's repository permission (a `/venom` comment). */
@@ -138,9 +174,11 @@ export function decide(
     }
     if (payload.action === "assigned") {
       const assignee = payload.assignee?.login;
-      if (!settings.botLogin) return { action: "ignore", reason: "the app's bot login is not known yet" };
-      if (!assignee || assignee.toLowerCase() !== settings.botLogin.toLowerCase()) {
-        return { action: "ignore", reason: `assigned to ${assignee ?? "nobody"}, not to ${settings.botLogin}` };
+      if (!settings.assignee) {
+        return { action: "ignore", reason: "no assignee starts a run; set VENOM_ASSIGNEE to the login whose assignment should" };
+      }
+      if (!assignee || assignee.toLowerCase() !== settings.assignee.toLowerCase()) {
+        return { action: "ignore", reason: `assigned to ${assignee ?? "nobody"}, not to ${settings.assignee}` };
       }
       return { action: "enqueue", trigger: "assign", command: "fix", ...ref };
     }

@@ -1,7 +1,17 @@
 // Intake: parse → decide → act on the queue, for webhook events and polled issues alike.
 import type { Logger } from "pino";
 import type { Job, JobQueue } from "../queue/types.js";
-import { decide, needsPermission, type DecisionSettings, type Permission, type TriggerPayload } from "./decide.js";
+import {
+  decide,
+  needsPermission,
+  REPLAY_WINDOW_MS,
+  replayKey,
+  type Decision,
+  type DecisionSettings,
+  type Permission,
+  type TriggerPayload,
+} from "./decide.js";
+import { triggerTextFingerprint } from "./issue-fingerprint.js";
 import type { PermissionCache, PermissionRequest } from "./permissions.js";
 import type { ContentRequest, RepoLabelCache } from "./repo-label.js";
 
@@ -69,6 +79,25 @@ export class Intake {
     }
     const decision = decide(event.name, event.payload, decisionSettings, permission);
     const logContext = { deliveryId: event.id, event: `${event.name}.${event.payload.action ?? ""}` };
+    // The same comment, label or assignment under a new delivery id (GitHub's redelivery, or a replayed signed body)
+    // is acted on once.
+    const replay = decision.action === "ignore" ? undefined : replayKey(event.name, event.payload);
+    if (replay !== undefined && !(await queue.rememberOnce(replay, REPLAY_WINDOW_MS))) {
+      const reason = "this comment, label or assignment was already acted on under another delivery id";
+      log.info({ ...logContext, reason }, "Replayed event dropped");
+      return { kind: "ignored", reason };
+    }
+    try {
+      return await this.#act(decision, event, logContext);
+    } catch (error) {
+      // Nothing was done: the dispatcher's retry (or GitHub's redelivery) may act on it after all.
+      if (replay !== undefined) await queue.forgetOnce(replay).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #act(decision: Decision, event: IntakeEvent, logContext: Record<string, string>): Promise<IntakeOutcome> {
+    const { queue, log } = this.#options;
     switch (decision.action) {
       case "ignore":
         log.debug({ ...logContext, reason: decision.reason }, "Event starts nothing");
@@ -87,7 +116,7 @@ export class Intake {
           return { kind: "retried", job };
         }
         // Nothing finished to retry: a first run, or one already active.
-        return this.#enqueue({ ...decision, trigger: "retry", command: "fix" }, logContext);
+        return this.#enqueue({ ...decision, trigger: "retry", command: "fix", ...triggerData(event.payload) }, logContext);
       }
       case "enqueue": {
         // Labels and assignments repeat (re-label, re-assign); a resolved issue re-runs only on an explicit command.
@@ -104,7 +133,7 @@ export class Intake {
           }
         }
         const { commentId, ...request } = decision;
-        return this.#enqueue(commentId !== undefined ? { ...request, data: { triggerCommentId: commentId } } : request, logContext);
+        return this.#enqueue({ ...request, ...triggerData(event.payload, commentId) }, logContext);
       }
     }
   }
@@ -139,6 +168,19 @@ export class Intake {
     this.#options.onQueued?.(result.job);
     return { kind: "enqueued", job: result.job };
   }
+}
+
+/**
+ * What a run needs from its trigger: the `/venom` comment (👀 goes on it) and the fingerprint of the issue's
+ * text as the trigger saw it, so the run stops if someone without write access edits it before the run starts.
+ */
+function triggerData(payload: TriggerPayload, commentId?: number): { data?: Record<string, unknown> } {
+  const fingerprint = triggerTextFingerprint(payload.issue);
+  const data = {
+    ...(commentId !== undefined ? { triggerCommentId: commentId } : {}),
+    ...(fingerprint !== undefined ? { triggerTextFingerprint: fingerprint } : {}),
+  };
+  return Object.keys(data).length > 0 ? { data } : {};
 }
 
 export function describeOutcome(outcome: IntakeOutcome): string {

@@ -12,34 +12,50 @@ export type ContentRequest = (
 export class RepoLabelCache {
   readonly #ttlMs: number;
   readonly #clock: Clock;
-  readonly #entries = new Map<string, { label: string | undefined; expires: number }>();
+  readonly #entries = new Map<string, { label: string | undefined; expires: number; version?: string | undefined }>();
 
   constructor(options: { ttlMs?: number; clock?: Clock } = {}) {
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** The `label:` of the repository's venom.yml, or undefined (no file, no key, unreadable). */
-  async lookup(request: ContentRequest, fullName: string): Promise<string | undefined> {
+  /**
+   * The `label:` of the repository's venom.yml, or undefined (no file, no key, unreadable).
+   * `version` (the poller passes the repository's `pushed_at`) replaces the time limit: the file is read again only
+   * when it changed, since the default branch's file cannot change without a push.
+   */
+  async lookup(request: ContentRequest, fullName: string, options: { version?: string | undefined } = {}): Promise<string | undefined> {
     const now = this.#clock.now();
+    const { version } = options;
     const cached = this.#entries.get(fullName);
-    if (cached && cached.expires > now) return cached.label;
+    if (cached && (version !== undefined ? cached.version === version : cached.expires > now)) return cached.label;
     const [owner = "", repo = ""] = fullName.split("/");
-    let label: string | undefined;
+    let data: unknown;
+    let settled = true;
     try {
-      const { data } = await request("GET /repos/{owner}/{repo}/contents/{path}", { owner, repo, path: REPO_CONFIG_PATH });
-      const content = (data as { content?: string }).content;
-      if (typeof content === "string") {
-        const { parse } = await import("yaml");
-        const parsed: unknown = parse(Buffer.from(content, "base64").toString("utf8"));
-        const value = (parsed as { label?: unknown } | null)?.label;
-        if (typeof value === "string" && value.trim()) label = value.trim();
-      }
-    } catch {
-      // No file, no access or bad YAML: only the global label triggers; the run reports config errors itself.
+      ({ data } = await request("GET /repos/{owner}/{repo}/contents/{path}", { owner, repo, path: REPO_CONFIG_PATH }));
+    } catch (error) {
+      // 404: no file, only the global label triggers. Anything else may pass (network, 5xx, rate limit, no access
+      // yet): it is not tied to the version, so the next poll asks again.
+      settled = (error as { status?: unknown }).status === 404;
     }
-    this.#entries.set(fullName, { label, expires: now + this.#ttlMs });
-    if (this.#entries.size > 5_000) this.#entries.delete(this.#entries.keys().next().value as string);
+    const label = data === undefined ? undefined : await labelOf(data);
+    this.#entries.set(fullName, { label, expires: now + this.#ttlMs, ...(settled ? { version } : {}) });
+    if (this.#entries.size > 20_000) this.#entries.delete(this.#entries.keys().next().value as string);
     return label;
+  }
+}
+
+async function labelOf(data: unknown): Promise<string | undefined> {
+  const content = (data as { content?: unknown }).content;
+  if (typeof content !== "string") return undefined;
+  try {
+    const { parse } = await import("yaml");
+    const parsed: unknown = parse(Buffer.from(content, "base64").toString("utf8"));
+    const value = (parsed as { label?: unknown } | null)?.label;
+    return typeof value === "string" && value.trim() ? value.trim() : undefined;
+  } catch {
+    // Bad YAML: only the global label triggers; the run reports config errors itself.
+    return undefined;
   }
 }

@@ -23,6 +23,8 @@ const FIRST_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 60_000;
 const JITTER = 0.1;
 const MAX_MESSAGE_CHARS = 300;
+/** When the job queue tries again after a local model server refused the connection. */
+const LOCAL_REFUSED_RETRY_SECONDS = 30;
 
 export interface ChatRequest {
   messages: ChatCompletionMessageParam[];
@@ -102,6 +104,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         if (refusal) throw refusal;
         const failure = describeFailure(error, baseUrl, body.model, module);
         if (failure.permanent) throw failure.permanent;
+        if (failure.giveUp) throw failure.giveUp;
         const backoff = Math.min(MAX_DELAY_MS, jittered(Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt), random));
         const delayMs = failure.retryAfterMs ?? backoff;
         const retryAfterSeconds = Math.max(1, Math.ceil(delayMs / 1000));
@@ -139,6 +142,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 interface Failure {
   /** Set when retrying cannot help. */
   permanent?: Error;
+  /** Set when waiting here cannot help soon: thrown at once, still transient for the job queue. */
+  giveUp?: Error;
   /** Status code, "timeout" or "network error". */
   label: string;
   message: string;
@@ -155,7 +160,15 @@ function describeFailure(error: unknown, baseUrl: string, model: string, sdk: Op
   }
   if (error instanceof APIConnectionTimeoutError) return { label: "timeout", message: "the request timed out" };
   if (error instanceof APIConnectionError) {
-    return { label: "network error", message: shorten(errorCauseMessage(error)) };
+    const failure: Failure = { label: "network error", message: shorten(errorCauseMessage(error)) };
+    // A local server that refuses the connection is not running: retrying for seconds only delays saying so.
+    if (errorCode(error) === "ECONNREFUSED" && isLocalUrl(baseUrl)) {
+      failure.giveUp = transientError(`Could not reach the model at ${baseUrl}: connection refused; start the server or fix OPENAI_BASE_URL`, {
+        cause: error,
+        retryAfterSeconds: LOCAL_REFUSED_RETRY_SECONDS,
+      });
+    }
+    return failure;
   }
   if (error instanceof APIError && typeof error.status === "number") {
     const status = error.status;
@@ -200,6 +213,32 @@ function apiMessage(error: APIError): string {
   return shorten(error.message.replace(/^\d{3}\s+/, ""));
 }
 
+/** The first `code` (ECONNREFUSED…) along the cause chain: the SDK wraps fetch's error, which wraps the socket's. */
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+/** Loopback, private-network and `.local` hosts: where Ollama, vLLM and LM Studio usually run. */
+export function isLocalUrl(url: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  } catch {
+    return false;
+  }
+  if (hostname === "localhost" || hostname.endsWith(".localhost") || hostname.endsWith(".local")) return true;
+  if (hostname === "::1" || hostname === "0.0.0.0" || hostname === "host.docker.internal") return true;
+  if (/^f[cd][0-9a-f]{2}:/.test(hostname)) return true;
+  const octets = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(hostname);
+  if (!octets) return false;
+  const [first, second] = [Number(octets[1]), Number(octets[2])];
+  return first === 127 || first === 10 || (first === 192 && second === 168) || (first === 172 && second >= 16 && second <= 31);
+}
+
 function errorCauseMessage(error: APIConnectionError): string {
   const cause: unknown = error.cause;
   if (cause instanceof Error) {
@@ -233,7 +272,7 @@ function shorten(text: string): string {
 }
 
 /** Error messages reach status comments: never show credentials or query parameters of the base URL. */
-function displayUrl(url: string): string {
+export function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = "";

@@ -2,6 +2,7 @@
 import type { Octokit } from "../github/clients.js";
 import { permanentError, transientError, VenomError } from "../errors.js";
 import { REPO_CONFIG_PATH } from "../config/repo-config-path.js";
+import { createMasker } from "../log.js";
 import { STATUS_MARKER } from "./status-comment.js";
 
 export interface IssueDetails {
@@ -13,6 +14,9 @@ export interface IssueDetails {
   authorAssociation: string;
   htmlUrl: string;
   isPullRequest: boolean;
+  /** Label names and assignee logins as they are now: whether the run's trigger still holds. */
+  labels: string[];
+  assignees: string[];
 }
 
 export interface IssueComment {
@@ -34,14 +38,20 @@ export class GitHubIssue {
   readonly repo: string;
   readonly number: number;
   readonly #octokit: Octokit;
+  readonly #mask: (text: string) => string;
 
-  constructor(octokit: Octokit, fullName: string, issueNumber: number) {
+  /**
+   * `mask` runs on everything this class publishes (status comment, pull request title and body), which carry
+   * model text and checks' output: pass `createMasker(config.secrets)`; the default masks token shapes only.
+   */
+  constructor(octokit: Octokit, fullName: string, issueNumber: number, options: { mask?: (text: string) => string } = {}) {
     const [owner, repo] = fullName.split("/");
     if (!owner || !repo) throw permanentError(`"${fullName}" is not an owner/repository name.`);
     this.owner = owner;
     this.repo = repo;
     this.number = issueNumber;
     this.#octokit = octokit;
+    this.#mask = options.mask ?? createMasker();
   }
 
   async details(): Promise<IssueDetails> {
@@ -57,12 +67,15 @@ export class GitHubIssue {
       authorAssociation: data.author_association ?? "NONE",
       htmlUrl: data.html_url,
       isPullRequest: data.pull_request !== undefined,
+      labels: data.labels.map((label) => (typeof label === "string" ? label : (label.name ?? ""))).filter(Boolean),
+      assignees: (data.assignees ?? []).map((assignee) => assignee.login),
     };
   }
 
+  /** Every comment, oldest first, all pages: the newest (the maintainer's latest word, the status comment) come last. */
   async comments(): Promise<IssueComment[]> {
-    const { data } = await this.#call("read the issue's comments", () =>
-      this.#octokit.rest.issues.listComments({ owner: this.owner, repo: this.repo, issue_number: this.number, per_page: 100 }),
+    const data = await this.#call("read the issue's comments", () =>
+      this.#octokit.paginate(this.#octokit.rest.issues.listComments, { owner: this.owner, repo: this.repo, issue_number: this.number, per_page: 100 }),
     );
     return data.map((comment) => ({
       id: comment.id,
@@ -96,7 +109,8 @@ export class GitHubIssue {
   }
 
   /** Creates the status comment, or edits it in place; returns its id. */
-  async upsertComment(commentId: number | undefined, body: string): Promise<number> {
+  async upsertComment(commentId: number | undefined, text: string): Promise<number> {
+    const body = this.#mask(text);
     if (commentId !== undefined) {
       try {
         await this.#octokit.rest.issues.updateComment({ owner: this.owner, repo: this.repo, comment_id: commentId, body });
@@ -121,6 +135,39 @@ export class GitHubIssue {
     );
   }
 
+  /** The repository's default branch (the base of a pull request when `.github/venom.yml` names none). */
+  async defaultBranch(): Promise<string> {
+    const { data } = await this.#call("read the repository", () => this.#octokit.rest.repos.get({ owner: this.owner, repo: this.repo }));
+    return data.default_branch;
+  }
+
+  /** Creates `branch` on GitHub at the head of `base`, or finds it already there (a re-run reuses its branch). */
+  async ensureBranch(branch: string, base: string): Promise<{ created: boolean; sha: string }> {
+    const existing = await this.#branchSha(branch);
+    if (existing) return { created: false, sha: existing };
+    const baseSha = await this.#branchSha(base);
+    if (!baseSha) throw permanentError(`Could not create branch ${branch}: the base branch ${base} does not exist; create it or set base in ${REPO_CONFIG_PATH}.`);
+    try {
+      await this.#octokit.rest.git.createRef({ owner: this.owner, repo: this.repo, ref: `refs/heads/${branch}`, sha: baseSha });
+      return { created: true, sha: baseSha };
+    } catch (error) {
+      // Created meanwhile by another run: GitHub answers 422 "Reference already exists", and the branch is reused.
+      const raced = (error as { status?: number }).status === 422 ? await this.#branchSha(branch) : undefined;
+      if (raced) return { created: false, sha: raced };
+      throw mapError(`create branch ${branch}`, error);
+    }
+  }
+
+  async #branchSha(branch: string): Promise<string | undefined> {
+    try {
+      const { data } = await this.#octokit.rest.git.getRef({ owner: this.owner, repo: this.repo, ref: `heads/${branch}` });
+      return data.object.sha;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw mapError(`read branch ${branch}`, error);
+    }
+  }
+
   /** Opens the pull request, or updates the one already open for the branch: never a second PR for one issue. */
   async openOrUpdatePullRequest(options: {
     branch: string;
@@ -130,6 +177,8 @@ export class GitHubIssue {
     draft: boolean;
     knownNumber?: number;
   }): Promise<PullRequestRef> {
+    const title = this.#mask(options.title);
+    const body = this.#mask(options.body);
     // Creating first saves a listing in the common case; GitHub's 422 tells us when one is already open.
     const existing = options.knownNumber;
     if (existing === undefined) {
@@ -139,8 +188,8 @@ export class GitHubIssue {
           repo: this.repo,
           head: options.branch,
           base: options.base,
-          title: options.title,
-          body: options.body,
+          title,
+          body,
           draft: options.draft,
           maintainer_can_modify: true,
         });
@@ -157,8 +206,8 @@ export class GitHubIssue {
         owner: this.owner,
         repo: this.repo,
         pull_number: number,
-        title: options.title,
-        body: options.body,
+        title,
+        body,
         state: "open",
       }),
     );

@@ -9,6 +9,7 @@ import { isWriter } from "../intake/decide.js";
 import type { PermissionCache, PermissionRequest } from "../intake/permissions.js";
 import type { LlmClient } from "../llm/client.js";
 import type { LoopTool } from "../llm/tool-loop.js";
+import { createMasker } from "../log.js";
 import type { JobOutcome } from "../queue/types.js";
 import type { JobContext, JobHandler } from "../queue/worker.js";
 import type { Notifier } from "../skills/notify/notifier.js";
@@ -18,6 +19,7 @@ import type { CheckRunner } from "./guardian.js";
 import type { IssueText } from "./prompts.js";
 import { renderPullRequestBody } from "./pull-request.js";
 import { scanDiffForSecrets } from "./secret-scan.js";
+import { unconfirmedEditError } from "./unconfirmed-edit.js";
 import { renderStatus, type StatusView } from "./status-comment.js";
 import { ChangeSet } from "./tools/change-set.js";
 import { Workspace } from "./workspace/workspace.js";
@@ -55,6 +57,8 @@ interface Checkpoint {
   planOnly?: boolean;
   /** The `/venom` comment that started the run: 👀 goes on it. */
   triggerCommentId?: number;
+  /** The issue's title and body as the trigger saw them (set at intake), to notice an outsider's later edit. */
+  triggerTextFingerprint?: string;
 }
 
 export function createIssueJobHandler(deps: IssueJobDependencies): JobHandler {
@@ -90,8 +94,18 @@ class IssueRun {
     const { job, signal } = this.#context;
     const { config, github, llm } = this.#deps;
     const octokit = await github.forInstallation(job.installationId);
-    const issue = new GitHubIssue(octokit, job.repo, job.issue);
+    // What the run publishes (status comment, pull request) carries model text and checks' output: masked there.
+    const issue = new GitHubIssue(octokit, job.repo, job.issue, { mask: createMasker(config.secrets) });
     this.#issue = issue;
+
+    // Integrator: intake. Events arrive late and out of order: the issue is read again, and a trigger that no
+    // longer holds (label removed, unassigned, issue closed) starts nothing, not even a comment.
+    await this.#step("intake");
+    const details = await issue.details();
+    let configText: Promise<string | undefined> | undefined;
+    const readConfigText = () => (configText ??= issue.repoConfigText());
+    const gone = await this.#triggerGone(details, readConfigText);
+    if (gone) return this.#dropStale(gone);
 
     // Anti-loop: a new run (not a resumed attempt) counts against the issue's hourly cap.
     if (job.attempts === 1 && this.#deps.runGuard) {
@@ -104,15 +118,12 @@ class IssueRun {
       }
     }
 
-    // Integrator: intake
-    await this.#step("intake");
-    const details = await issue.details();
     const comments = await issue.comments();
     const botLogin = await this.#deps.botLogin();
     this.#checkpoint.commentId ??= GitHubIssue.findStatusComment(comments, botLogin)?.id;
     let repoConfig: RepoConfig;
     try {
-      repoConfig = parseRepoConfig(await issue.repoConfigText());
+      repoConfig = parseRepoConfig(await readConfigText());
     } finally {
       // The status comment goes up even when the config is bad: the failure report edits it.
       await this.#publish();
@@ -123,7 +134,6 @@ class IssueRun {
       await this.#save({ reacted: true });
     }
     if (details.isPullRequest) throw new VenomError("user", `#${job.issue} is a pull request; Venom works on issues.`);
-    if (details.state !== "open") throw new VenomError("user", `Issue #${job.issue} is ${details.state}; reopen it to run Venom.`);
     if (!llm) throw new VenomError("user", "No LLM is configured; set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) and retry.");
     const issueText = await this.#issueText(details, comments, botLogin, octokit.request as unknown as PermissionRequest);
 
@@ -133,6 +143,8 @@ class IssueRun {
       repo: job.repo,
       cloneUrl: github.cloneUrl(job.repo),
       token,
+      // A token GitHub refuses as expired or revoked (401) is replaced once, whatever command meets it.
+      refreshToken: () => github.gitToken(job.installationId, { refresh: true }),
       ...(repoConfig.base ? { branch: repoConfig.base } : {}),
       jobId: job.id,
       author: commitAuthor(botLogin),
@@ -152,6 +164,7 @@ class IssueRun {
       }
 
       // Architect, Coder, Guardian
+      // Only a maintainer's `/venom fix` skips `require_plan_approval`: label, assign, poll, retry and api runs stop at the plan.
       const planOnly = job.command === "plan" || (repoConfig.requirePlanApproval && job.trigger !== "comment");
       // A maintainer's `/venom fix` after a plan-only run applies the plan they reviewed.
       if (!planOnly && !this.#checkpoint.plan && job.trigger === "comment" && this.#deps.approvedPlan) {
@@ -210,7 +223,8 @@ class IssueRun {
       this.#status.steps.pull_request = "running";
       await this.#publish();
       await workspace.commit(`Fix #${job.issue}: ${details.title}\n\n${result.plan.summary}\n\nCloses #${job.issue}`);
-      await workspace.push(branch, token);
+      // The clone's token may be near its end after a long run: push with one that has minutes to spare.
+      await workspace.push(branch, await github.gitToken(job.installationId));
       const draft = (result.checks === "failed" && repoConfig.draftOnFailure) || result.checksNotRun !== undefined;
       const pull = await issue.openOrUpdatePullRequest({
         branch,
@@ -247,6 +261,63 @@ class IssueRun {
     }
   }
 
+  /**
+   * Why the job's trigger no longer holds, or undefined when it does. Label and poll runs need the trigger label
+   * (VENOM_TRIGGER_LABEL or the repository's own `label:`; a polled issue may be assigned instead), assign runs
+   * the assignee; every run an open issue. Comment, retry and API runs were asked for by name: open is enough.
+   */
+  async #triggerGone(details: IssueDetails, readConfigText: () => Promise<string | undefined>): Promise<string | undefined> {
+    const { job } = this.#context;
+    if (details.state !== "open") return `issue #${job.issue} is ${details.state}`;
+    const includes = (names: string[], name: string | undefined) =>
+      name !== undefined && names.some((entry) => entry.toLowerCase() === name.toLowerCase());
+    const labelled = async (): Promise<string | undefined> => {
+      const globalLabel = this.#deps.config.triggerLabel;
+      if (includes(details.labels, globalLabel)) return undefined;
+      let repoLabel: string | undefined;
+      try {
+        repoLabel = parseRepoConfig(await readConfigText()).label;
+      } catch (error) {
+        // A broken venom.yml names no label of its own (and the run would stop on it anyway).
+        if (!(error instanceof VenomError) || error.kind === "transient") throw error;
+      }
+      if (includes(details.labels, repoLabel)) return undefined;
+      return `label ${[globalLabel, repoLabel].filter(Boolean).join(" or ")} removed`;
+    };
+    const unassigned = async (): Promise<string | undefined> => {
+      const assignee = await this.#deps.github.assignee();
+      if (assignee === undefined) return "no VENOM_ASSIGNEE is set";
+      return includes(details.assignees, assignee) ? undefined : `${assignee} unassigned`;
+    };
+    switch (job.trigger) {
+      case "label":
+        return labelled();
+      case "assign":
+        return unassigned();
+      case "poll": {
+        // The poller finds labelled issues and assigned ones: either still holding is enough.
+        const label = await labelled();
+        if (!label) return undefined;
+        const assignee = await this.#deps.github.assignee();
+        if (assignee === undefined) return label;
+        return includes(details.assignees, assignee) ? undefined : `${label} and ${assignee} unassigned`;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Ends the job without a run; a resumed job that already showed a status comment says why it stopped there. */
+  async #dropStale(reason: string): Promise<JobOutcome> {
+    this.#log.info({ trigger: this.#context.job.trigger, reason }, "The trigger no longer holds; the job ends without a run");
+    if (this.#checkpoint.commentId !== undefined) {
+      this.#status.steps.planning = "skipped";
+      this.#status.outcome = { kind: "cancelled", message: `Stopped: the trigger no longer holds (${reason}).` };
+      await this.#publish();
+    }
+    return { cancelled: `trigger no longer holds: ${reason}` };
+  }
+
   async #finishPlanOnly(result: AgentsResult, tokens: number): Promise<JobOutcome> {
     this.#status.steps.coding = "skipped";
     this.#status.steps.validating = "skipped";
@@ -279,12 +350,16 @@ class IssueRun {
       return known;
     };
     const human = comments.filter((comment) => comment.authorType !== "Bot" && comment.author !== botLogin);
+    const authorTrusted = await trusted(details.author, details.authorAssociation);
+    // Before any model call: text an outsider changed after a maintainer asked for the run is not run on.
+    const unconfirmed = unconfirmedEditError(this.#checkpoint.triggerTextFingerprint, details, authorTrusted);
+    if (unconfirmed) throw unconfirmed;
     return {
       number: details.number,
       title: details.title,
       body: details.body,
       author: details.author,
-      trusted: await trusted(details.author, details.authorAssociation),
+      trusted: authorTrusted,
       comments: await Promise.all(
         human.map(async (comment) => ({
           author: comment.author,

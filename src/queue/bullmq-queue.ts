@@ -561,6 +561,15 @@ export class BullmqJobQueue implements JobQueue {
     return { queued, running, succeeded, failed, cancelled };
   }
 
+  async rememberOnce(key: string, ttlMs: number): Promise<boolean> {
+    // SET NX with an expiry: atomic, and Redis forgets the key on its own.
+    return (await this.#client.set(this.#key(`venom:once:${key}`), "1", "PX", Math.max(1, Math.round(ttlMs)), "NX")) === "OK";
+  }
+
+  async forgetOnce(key: string): Promise<void> {
+    await this.#client.del(this.#key(`venom:once:${key}`));
+  }
+
   /** Stops claiming and closes the connections; a job still leased here is picked up again once its lease ends. */
   async close(): Promise<void> {
     if (this.#closed) return;

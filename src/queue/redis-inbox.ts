@@ -7,13 +7,13 @@ import type { Logger } from "pino";
 import { LuaScript, openRedis, type RedisConnectionOption } from "./bullmq-queue.js";
 import { isDeadLocalOwner } from "./worker-id.js";
 import { systemClock, type Clock } from "./clock.js";
-import type { Delivery, DeliveryInbox } from "./inbox.js";
+import { DELIVERY_RETENTION_MS, type Delivery, type DeliveryInbox } from "./inbox.js";
 
 export interface RedisInboxOptions {
   connection: RedisConnectionOption;
   /** Key prefix (default `venom`); tests give each run its own. */
   prefix?: string;
-  /** How long a delivery id is remembered for deduplication (default 7 days: GitHub redelivers for a few days). */
+  /** How long a delivery id is remembered for deduplication (default DELIVERY_RETENTION_MS: GitHub redelivers for 3 days). */
   dedupeTtlMs?: number;
   /** A pending delivery another live process has held this long is taken over (default 5 minutes). */
   staleAfterMs?: number;
@@ -24,8 +24,6 @@ export interface RedisInboxOptions {
   clock?: Clock;
   log?: Logger;
 }
-
-const DAY_MS = 86_400_000;
 
 // KEYS: seen pending owners payloads; ARGV: id ttl-ms processed("1"|"0") outcome now owner payload.
 // The seen key is the deduplication (SET NX with a TTL); an unprocessed delivery is also put in the pending set.
@@ -101,7 +99,7 @@ export class RedisInbox implements DeliveryInbox {
       payloads: `${prefix}:payloads`,
       seen: (id) => `${prefix}:seen:${id}`,
     };
-    this.#dedupeTtlMs = options.dedupeTtlMs ?? 7 * DAY_MS;
+    this.#dedupeTtlMs = options.dedupeTtlMs ?? DELIVERY_RETENTION_MS;
     this.#staleAfterMs = options.staleAfterMs ?? 300_000;
     this.#recoverIntervalMs = options.recoverIntervalMs ?? 30_000;
     this.#ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -142,8 +140,11 @@ export class RedisInbox implements DeliveryInbox {
     this.#writes.add(write);
   }
 
-  /** Delivery ids expire on their own after `dedupeTtlMs`: nothing to delete here. */
-  prune(_olderThanMs: number): number {
+  /**
+   * Nothing to delete: Redis prunes by itself. Each delivery id is a key with a TTL of `dedupeTtlMs` (the retention),
+   * and processing drops the payload at once, so a processed delivery leaves nothing behind past its retention.
+   */
+  prune(_olderThanMs: number, _limit?: number): number {
     return 0;
   }
 

@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { systemClock, type Clock } from "./clock.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { isDeadLocalOwner } from "./worker-id.js";
-import type { Delivery, DeliveryInbox } from "./inbox.js";
+import { PRUNE_BATCH, type Delivery, type DeliveryInbox } from "./inbox.js";
 import type {
   EnqueueRequest,
   EnqueueResult,
@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
   outcome TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(processed_at) WHERE processed_at IS NULL;
+CREATE TABLE IF NOT EXISTS once_keys (
+  key TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS once_keys_by_expiry ON once_keys(expires_at);
+CREATE INDEX IF NOT EXISTS deliveries_processed_by_age ON deliveries(received_at) WHERE processed_at IS NOT NULL;
 `;
 
 interface JobRow {
@@ -131,6 +137,7 @@ export class SqliteJobQueue implements JobQueue {
   readonly #clock: Clock;
   readonly #ownsDb: boolean;
   readonly #statements = new Map<string, Database.Statement>();
+  #oncePrunedAt = 0;
 
   constructor(db: Db, options: { clock?: Clock; ownsDb?: boolean } = {}) {
     this.#db = db;
@@ -363,6 +370,29 @@ export class SqliteJobQueue implements JobQueue {
     return counts;
   }
 
+  async rememberOnce(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock.now();
+    this.#pruneOnceKeys(now);
+    // A new key is inserted; an expired one is taken again; a live one changes nothing.
+    return (
+      this.#sql<[string, number, number]>(
+        `INSERT INTO once_keys (key, expires_at) VALUES (?, ?)
+         ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at WHERE once_keys.expires_at <= ?`,
+      ).run(key, now + ttlMs, now).changes === 1
+    );
+  }
+
+  async forgetOnce(key: string): Promise<void> {
+    this.#sql<[string]>("DELETE FROM once_keys WHERE key = ?").run(key);
+  }
+
+  /** Expired keys go in small batches, at most once a minute: the table stays as small as a week of triggers. */
+  #pruneOnceKeys(now: number): void {
+    if (now - this.#oncePrunedAt < 60_000) return;
+    this.#oncePrunedAt = now;
+    this.#sql<[number]>("DELETE FROM once_keys WHERE rowid IN (SELECT rowid FROM once_keys WHERE expires_at <= ? LIMIT 1000)").run(now);
+  }
+
   async close(): Promise<void> {
     if (this.#ownsDb) await closeCheckpointer(this.#db);
     if (this.#ownsDb && this.#db.open) this.#db.close();
@@ -378,6 +408,7 @@ export class SqliteInbox implements DeliveryInbox {
   readonly #clock: Clock;
   readonly #insert: Database.Statement<[string, string, string | null, number, number | null, string | null]>;
   readonly #markProcessed: Database.Statement<[number, string, string]>;
+  #prune: Database.Statement<[number, number]> | undefined;
   #batch: Array<{ delivery: Delivery; processed?: string | undefined; resolve: (fresh: boolean) => void; reject: (error: unknown) => void }> = [];
   #processedBatch: Array<[string, string]> = [];
   #scheduled = false;
@@ -446,10 +477,12 @@ export class SqliteInbox implements DeliveryInbox {
     this.#schedule();
   }
 
-  prune(olderThanMs: number): number {
-    return this.#db
-      .prepare("DELETE FROM deliveries WHERE processed_at IS NOT NULL AND received_at < ?")
-      .run(this.#clock.now() - olderThanMs).changes;
+  prune(olderThanMs: number, limit = PRUNE_BATCH): number {
+    // One bounded batch (found through the age index): the caller yields between batches, so ingest is never held up.
+    this.#prune ??= this.#db.prepare(
+      "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE processed_at IS NOT NULL AND received_at < ? LIMIT ?)",
+    );
+    return this.#prune.run(this.#clock.now() - olderThanMs, limit).changes;
   }
 }
 

@@ -1,7 +1,8 @@
 // The JobQueue contract shared by the SQLite (embedded) and BullMQ (Redis) backends.
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-export type Trigger = "label" | "assign" | "comment" | "poll" | "retry";
+/** What started a job; `api` is the programmatic API (`orchestrator.handleRemoteIssue`). */
+export type Trigger = "label" | "assign" | "comment" | "poll" | "retry" | "api";
 export type ChecksResult = "passed" | "failed" | "none";
 /** What the maintainer asked for: a full run, or a plan only (`/venom plan`). */
 export type JobCommand = "fix" | "plan";
@@ -64,6 +65,11 @@ export interface JobOutcome {
   tokens?: number;
   /** A short human summary, kept as the job's final step text. */
   summary?: string;
+  /**
+   * Set when the run decided not to start (its trigger no longer holds, e.g. the label was removed before the
+   * job ran): the job ends `cancelled` with this as its error, and a later trigger may start a new one.
+   */
+  cancelled?: string;
 }
 
 export interface FailOptions {
@@ -114,6 +120,13 @@ export interface JobQueue {
   latestStatus(repo: string, issue: number): Promise<JobStatus | undefined>;
   list(options?: ListOptions): Promise<Job[]>;
   counts(): Promise<QueueCounts>;
+  /**
+   * Records a one-time key (a replayed event's identity) for `ttlMs`: true when it was not already recorded, false
+   * while it is. Atomic across handles, so of several racing callers exactly one gets true.
+   */
+  rememberOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Drops a one-time key again (the work it guarded failed before it was done, so a redelivery may do it). */
+  forgetOnce(key: string): Promise<void>;
   close(): Promise<void>;
 }
 

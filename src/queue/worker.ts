@@ -152,8 +152,13 @@ export class Worker {
         checkpoint: (patch) => queue.checkpoint(lease, patch),
         log,
       });
-      finished = await queue.complete(lease, outcome);
-      log.info({ prUrl: outcome.prUrl, checks: outcome.checks }, "Job succeeded");
+      if (outcome.cancelled !== undefined) {
+        finished = await queue.markCancelled(lease, outcome.cancelled);
+        log.info({ reason: outcome.cancelled }, "Job ended without a run");
+      } else {
+        finished = await queue.complete(lease, outcome);
+        log.info({ prUrl: outcome.prUrl, checks: outcome.checks }, "Job succeeded");
+      }
     } catch (error) {
       finished = await this.#recordFailure(lease, error, cancelReason, controller.signal, log, maxAttempts);
     } finally {

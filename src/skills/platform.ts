@@ -55,11 +55,18 @@ export class PlatformSkill {
     this.#notifier = options.notifier;
   }
 
-  /** Open (or `state`) issues assigned to the app's bot user; pull requests are filtered out. */
+  /** Open (or `state`) issues assigned to VENOM_ASSIGNEE (token mode: the token's user); pull requests are filtered out. */
   async getAssignedIssues(options: { state?: "open" | "closed" | "all"; repo?: string } = {}): Promise<PlatformIssue[]> {
     const { octokit, owner, repo } = await this.#client(options.repo);
-    const assignee = await this.#github.botLogin();
-    if (!assignee) throw new VenomError("user", "Could not tell which user the app acts as; run venom doctor.");
+    const assignee = await this.#github.assignee();
+    if (!assignee) {
+      throw new VenomError(
+        "user",
+        this.#github.mode === "app"
+          ? "No assignee is set: GitHub Apps cannot be assigned issues; set VENOM_ASSIGNEE to the login whose assignments Venom handles."
+          : "Could not tell which user the app acts as; run venom doctor.",
+      );
+    }
     try {
       const issues = (await octokit.paginate(octokit.rest.issues.listForRepo, {
         owner,

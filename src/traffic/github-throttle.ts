@@ -93,6 +93,18 @@ export function gitHubErrorOutcome(error: unknown, now: number): Outcome | undef
   return statusOutcome(status, headers, now);
 }
 
+/**
+ * Request options (`request: BACKGROUND_REQUEST`) for the poller's reads: mostly conditional GETs answered 304, which
+ * cost no GitHub quota. They are booked and obey GitHub's own limits, but the pipeline's `github:<method>` bucket and
+ * the global per-minute cap do not pace them, so a poll over many repositories neither waits on nor starves the runs.
+ * The poller bounds them by its own concurrency.
+ */
+export const BACKGROUND_REQUEST = Object.freeze({ venomTraffic: "background" });
+
+function isBackground(requestOptions: { request?: Record<string, unknown> }): boolean {
+  return requestOptions.request?.venomTraffic === BACKGROUND_REQUEST.venomTraffic;
+}
+
 export interface TrackRateLimitOptions {
   /** Pass each request through the `github:<method>` bucket, GitHub's breaker and the global cap (default true). */
   admit?: boolean;
@@ -142,7 +154,7 @@ export function trackRateLimit(traffic: TrafficControl, options: TrackRateLimitO
           throw error;
         }
       };
-      if (!admit) {
+      if (!admit || isBackground(requestOptions)) {
         // Book the outcome only; the throttling plugin alone decides when to send.
         try {
           const response = await send();

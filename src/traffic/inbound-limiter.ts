@@ -1,4 +1,4 @@
-// Inbound limits per path group, keyed by actor, then session, then client IP; one 429 shape everywhere.
+// Inbound limits per path group, keyed by an authenticated identity or else the client address; one 429 shape everywhere.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { systemClock, type Clock } from "../queue/clock.js";
 import { pathOf, send } from "../http/respond.js";
@@ -26,6 +26,11 @@ export interface InboundLimiterOptions {
   maxKeys?: number;
   /** Use the first `X-Forwarded-For` address as the client IP (only behind a proxy you run). Default false. */
   trustProxy?: boolean;
+  /**
+   * Who the request proves to be (a valid dashboard bearer token or session), or undefined. Only a proven identity
+   * picks its own bucket; headers a client may set freely (`X-Actor`, `X-Session-Id`) never do.
+   */
+  authenticate?: (request: IncomingMessage) => string | undefined;
 }
 
 export interface InboundDecision {
@@ -34,7 +39,7 @@ export interface InboundDecision {
   retryAfterSeconds: number;
   /** Group name, or `unlimited`. */
   group: string;
-  /** `group:actor:<X-Actor>`, `group:session:<X-Session-Id>` or `group:ip:<ip>`. */
+  /** `group:auth:<verified identity>` or `group:ip:<client address>`. */
   key: string;
 }
 
@@ -46,8 +51,16 @@ export interface InboundSnapshot {
 /** A RouteHandler: answers 429 and returns true when over the limit, else returns false for the next route. */
 export interface InboundLimiter {
   (request: IncomingMessage, response: ServerResponse): boolean;
-  /** Counts the request against its key and says whether it is within the limit; answers nothing. */
-  check(request: IncomingMessage): InboundDecision;
+  /**
+   * Counts the request against its key and says whether it is within the limit; answers nothing. `authenticated`
+   * is an identity the caller verified itself (a signed webhook's installation); without it the key is the address.
+   */
+  check(request: IncomingMessage, authenticated?: string): InboundDecision;
+  /**
+   * Whether the client address still has budget, without spending any: lets a route refuse a flood before it reads
+   * a body. A refusal counts as limited (the caller answers 429); an address never seen is allowed.
+   */
+  peek(request: IncomingMessage): InboundDecision;
   /** Answers 429 for a refused decision. */
   reject(response: ServerResponse, decision: InboundDecision): void;
   snapshot(): InboundSnapshot;
@@ -59,7 +72,7 @@ export const DEFAULT_INBOUND_GROUPS: InboundGroup[] = [
   { name: "other", prefix: "/", capacity: 200, refillPerSecond: 20 },
 ];
 
-const MAX_HEADER_KEY_LENGTH = 200;
+const MAX_IDENTITY_LENGTH = 200;
 
 interface GroupState {
   group: InboundGroup;
@@ -73,6 +86,7 @@ export function createInboundLimiter(options: InboundLimiterOptions = {}): Inbou
   const maxKeys = options.maxKeys ?? 10_000;
   const unlimited = new Set(options.unlimited ?? ["/healthz", "/metrics"]);
   const trustProxy = options.trustProxy ?? false;
+  const authenticate = options.authenticate;
   // Longest prefix first, so `/venom/api` wins over `/`.
   const groups: GroupState[] = [...(options.groups ?? DEFAULT_INBOUND_GROUPS)]
     .sort((a, b) => b.prefix.length - a.prefix.length)
@@ -87,9 +101,9 @@ export function createInboundLimiter(options: InboundLimiterOptions = {}): Inbou
     return undefined;
   }
 
-  function decide(state: GroupState, request: IncomingMessage): InboundDecision {
+  function decide(state: GroupState, request: IncomingMessage, authenticated?: string): InboundDecision {
     const { group } = state;
-    const key = `${group.name}:${identity(request, trustProxy)}`;
+    const key = `${group.name}:${identity(request, trustProxy, authenticated ?? authenticate?.(request))}`;
     const now = clock.now();
     let bucket = buckets.get(key);
     if (bucket) {
@@ -113,11 +127,27 @@ export function createInboundLimiter(options: InboundLimiterOptions = {}): Inbou
     return { allowed: false, retryAfterSeconds, group: group.name, key };
   }
 
-  function check(request: IncomingMessage): InboundDecision {
+  function stateOf(request: IncomingMessage): GroupState | undefined {
     const path = pathOf(request);
-    const state = unlimited.has(path) ? undefined : groupOf(path);
+    return unlimited.has(path) ? undefined : groupOf(path);
+  }
+
+  function check(request: IncomingMessage, authenticated?: string): InboundDecision {
+    const state = stateOf(request);
     if (!state) return { allowed: true, retryAfterSeconds: 0, group: "unlimited", key: "" };
-    return decide(state, request);
+    return decide(state, request, authenticated);
+  }
+
+  function peek(request: IncomingMessage): InboundDecision {
+    const state = stateOf(request);
+    if (!state) return { allowed: true, retryAfterSeconds: 0, group: "unlimited", key: "" };
+    const { group } = state;
+    const key = `${group.name}:${identity(request, trustProxy)}`;
+    const tokens = buckets.get(key)?.available(clock.now()) ?? group.capacity;
+    if (tokens >= 1) return { allowed: true, retryAfterSeconds: 0, group: group.name, key };
+    state.limited += 1;
+    const retryAfterSeconds = group.refillPerSecond > 0 ? Math.max(1, Math.ceil((1 - tokens) / group.refillPerSecond)) : 3_600;
+    return { allowed: false, retryAfterSeconds, group: group.name, key };
   }
 
   function reject(response: ServerResponse, decision: InboundDecision): void {
@@ -137,6 +167,7 @@ export function createInboundLimiter(options: InboundLimiterOptions = {}): Inbou
 
   return Object.assign(middleware, {
     check,
+    peek,
     reject,
     snapshot(): InboundSnapshot {
       return {
@@ -158,12 +189,10 @@ export function sendRateLimited(response: ServerResponse, retryAfterSeconds: num
   send(response, 429, { error: "rate_limit_exceeded", message, retry_after_seconds: seconds }, { "retry-after": String(seconds) });
 }
 
-/** `actor:<X-Actor>`, else `session:<X-Session-Id>`, else `ip:<client address>`. */
-export function identity(request: IncomingMessage, trustProxy = false): string {
-  const actor = usableHeader(request.headers["x-actor"]);
-  if (actor !== undefined) return `actor:${actor}`;
-  const session = usableHeader(request.headers["x-session-id"]);
-  if (session !== undefined) return `session:${session}`;
+/** `auth:<identity>` for a verified identity, else `ip:<client address>`; nothing a client merely claims. */
+export function identity(request: IncomingMessage, trustProxy = false, authenticated?: string): string {
+  const verified = authenticated?.trim();
+  if (verified && verified.length <= MAX_IDENTITY_LENGTH) return `auth:${verified}`;
   return `ip:${clientIp(request, trustProxy)}`;
 }
 
@@ -178,5 +207,5 @@ function clientIp(request: IncomingMessage, trustProxy: boolean): string {
 
 function usableHeader(value: string | string[] | undefined): string | undefined {
   const text = (Array.isArray(value) ? value[0] : value)?.trim();
-  return text && text.length <= MAX_HEADER_KEY_LENGTH ? text : undefined;
+  return text && text.length <= MAX_IDENTITY_LENGTH ? text : undefined;
 }

@@ -150,11 +150,11 @@ function appEnvironment(dataDir: string): Record<string, string> {
   };
 }
 
-function labeledPayload(repo: string, issue: number, title: string): Record<string, unknown> {
+function labeledPayload(repo: string, issue: number, title: string, body: string | null): Record<string, unknown> {
   const payload = example("issues", "labeled") as Record<string, unknown> & { repository: Record<string, unknown>; issue: Record<string, unknown> };
   const [owner = "", name = ""] = repo.split("/");
   payload.label = { ...(payload.label as Record<string, unknown>), name: "venom" };
-  payload.issue = { ...payload.issue, number: issue, state: "open", title };
+  payload.issue = { ...payload.issue, number: issue, state: "open", title, body };
   payload.repository = {
     ...payload.repository,
     full_name: repo,
@@ -196,7 +196,7 @@ async function resolveIssue(app: VenomProcess, repo: string, title: string, body
   const requestsBefore = fake.requests.length;
   const llmBefore = llm.requests.length;
   const started = performance.now();
-  const delivery = await deliver(app.url, "issues", labeledPayload(repo, issue.number, title), { secret: webhookSecret });
+  const delivery = await deliver(app.url, "issues", labeledPayload(repo, issue.number, title, issue.body), { secret: webhookSecret });
   if (delivery.status >= 300) throw new Error(`delivery for ${repo}#${issue.number} answered ${delivery.status}: ${delivery.body}`);
   const job = await waitFor(
     async () => {

@@ -109,6 +109,7 @@ function outboundDecisions(): Array<{ name: string; perSecond: number; allowedSh
 
 function fakeRequest(index: number): IncomingMessage {
   const paths = ["/venom/api/jobs", "/api/github/webhooks", "/venom"];
+  // Keyed by address: X-Actor / X-Session-Id are sent as clients do, and ignored as they must be.
   const headers: Record<string, string> = index % 3 === 0 ? { "x-actor": `user${index}` } : index % 3 === 1 ? { "x-session-id": `s${index}` } : {};
   return { url: paths[index % 3], method: "GET", headers, socket: { remoteAddress: `10.0.0.${index}` } } as unknown as IncomingMessage;
 }

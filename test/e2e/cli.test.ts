@@ -119,7 +119,7 @@ describe("venom CLI", () => {
     expect(err).toMatch(/^venom: ISSUE_POLLING_INTERVAL_MINUTES must be a whole number from 1/);
   });
 
-  it("serve with no App and no token shows Probot's setup page for registering the App", async () => {
+  it("serve with no App and no token shows the setup page for registering the App", async () => {
     const venom = await startVenom({
       env: { NO_SMEE_SETUP: "true", VENOM_DATA_DIR: mkdtempSync(path.join(tmpdir(), "venom-cli-")) },
       readyPattern: /Listening on http:\/\/[^:]+:(\d+)/,

@@ -99,6 +99,8 @@ function labeledPayload(issue: number, title: string): Payload {
   payload.label = { ...payload.label!, name: "venom" };
   payload.issue = { ...payload.issue, number: issue, state: "open" };
   (payload.issue as Record<string, unknown>).title = title;
+  // GitHub's payload carries the issue's text as it was: a run stops if an outsider changed it since.
+  (payload.issue as Record<string, unknown>).body = github.issues(repo).find((item) => item.number === issue)?.body ?? null;
   payload.repository = { ...payload.repository, full_name: repo };
   return payload;
 }

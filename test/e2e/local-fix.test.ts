@@ -1,6 +1,7 @@
 // `venom fix` on a local repository: the same Architect, Coder and Guardian, no GitHub; the result is a branch.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,4 +78,64 @@ describe("venom fix (local mode)", () => {
     expect(code).toBe(1);
     expect(err.join("\n")).toMatch(/uncommitted changes; commit or stash them/);
   });
+
+  it("stops at a missing issue file with one line, before any model call", async () => {
+    const root = makeRepo();
+    const before = llm.requests.length;
+    for (const missing of ["missing.md", "docs/bug-report"]) {
+      const { code, err } = await fix(root, ["--issue", missing], { OPENAI_BASE_URL: llm.baseUrl });
+      expect(code).toBe(1);
+      expect(err).toEqual([`venom: --issue ${missing}: no such file; pass an existing file, or the issue's text in quotes.`]);
+    }
+    expect(llm.requests.length).toBe(before);
+    expect(localBranches(root)).toEqual(["main"]);
+  });
+
+  it("says in one line that a local model is not running, and removes only the branch it created", async () => {
+    const root = makeRepo();
+    const port = await closedPort();
+    const env = { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` };
+    const refused = `venom: Could not reach the model at http://127.0.0.1:${port}/v1: connection refused; start the server or fix OPENAI_BASE_URL`;
+    // On a terminal every retry would print a warning line: one line means one attempt.
+    const first = await fix(root, ["--issue", "[local] add() subtracts"], env);
+    expect(first.code).toBe(1);
+    expect(first.err.filter((line) => !line.startsWith("… "))).toEqual([refused]);
+    expect(localBranches(root)).toEqual(["main"]);
+
+    execFileSync("git", ["branch", "issue-local-mine"], { cwd: root });
+    const second = await fix(root, ["--issue", "[local] add() subtracts", "--branch", "issue-local-mine"], env);
+    expect(second.code).toBe(1);
+    expect(localBranches(root)).toEqual(["issue-local-mine", "main"]);
+  });
+
+  it("writes log lines on a terminal as sentences, not JSON", async () => {
+    const root = makeRepo();
+    llm.script([{ status: 500 }]);
+    const { code, err } = await fix(root, ["--issue", "[local] add() subtracts", "--branch", "issue-local-tty"], { OPENAI_BASE_URL: llm.baseUrl });
+    expect(code).toBe(0);
+    expect(err.filter((line) => line.trimStart().startsWith("{"))).toEqual([]);
+    expect(err).toContainEqual(expect.stringMatching(/^warning: LLM request failed \(500\): .*; retrying$/));
+    expect(err).toContainEqual("… Working on branch issue-local-tty");
+  });
 });
+
+/** `venom fix` as run from a terminal. */
+async function fix(root: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(["fix", "--repo", root, ...args], { out: (text) => out.push(text), err: (text) => err.push(text), env, cwd: root, isTerminal: true });
+  return { code, out, err };
+}
+
+function localBranches(root: string): string[] {
+  return execFileSync("git", ["branch", "--format=%(refname:short)"], { cwd: root }).toString().trim().split("\n").sort();
+}
+
+/** A port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -114,6 +114,8 @@ function labeledPayload(issue: number, title: string): Payload {
   payload.label = { ...payload.label!, name: "venom" };
   payload.issue = { ...payload.issue, number: issue, state: "open" };
   (payload.issue as Record<string, unknown>).title = title;
+  // GitHub's payload carries the issue's text as it was: a run stops if an outsider changed it since.
+  (payload.issue as Record<string, unknown>).body = github.issues(repo).find((item) => item.number === issue)?.body ?? null;
   payload.repository = { ...payload.repository, full_name: repo };
   return payload;
 }
@@ -265,6 +267,7 @@ describe("Issue-to-PR pipeline", () => {
       payload.comment = { ...payload.comment!, id: posted.id, body, user: { ...payload.comment!.user, login: "maintainer", type: "User" } } as typeof payload.comment;
       payload.sender = { ...payload.sender, login: "maintainer", type: "User" };
       payload.issue = { ...payload.issue, number: issue.number, state: "open" };
+      Object.assign(payload.issue, { title: issue.title, body: issue.body });
       delete payload.issue.pull_request;
       payload.repository = { ...payload.repository, full_name: repo };
       return payload;

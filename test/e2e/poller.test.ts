@@ -80,4 +80,34 @@ describe("issue poller", () => {
     expect(idle.notModified).toBe(idle.requests);
     await venom.stop();
   });
+
+  it("a repository's own `label:` from .github/venom.yml triggers polled issues in that repository only", async () => {
+    await github.createRepo("octo/own", { files: { ".github/venom.yml": "label: fix-me\n" } });
+    const own = github.addIssue("octo/own", { title: "Own label", labels: ["fix-me"] });
+    const elsewhere = github.addIssue("octo/alpha", { title: "Not alpha's label", labels: ["fix-me"] });
+    const venom = await venomWith({ APP_ID: "1", PRIVATE_KEY: testPrivateKey() });
+    await venom.startBackground({ worker: false, poller: false });
+    await venom.poller.pollOnce();
+    expect(await venom.queue.latestStatus("octo/own", own.number)).toMatchObject({ state: "queued" });
+    expect(await venom.queue.latestStatus("octo/alpha", elsewhere.number)).toBeUndefined();
+
+    // Idle: all 304s, and venom.yml is not read again until the repository's pushed_at moves.
+    const mark = github.requests.length;
+    const before = github.rateLimitedCount();
+    const idle = await venom.poller.pollOnce();
+    expect(github.rateLimitedCount() - before).toBe(0);
+    expect(idle.notModified).toBe(idle.requests);
+    expect(github.requests.slice(mark).some((request) => request.path.includes("/contents/"))).toBe(false);
+
+    const again = github.addIssue("octo/own", { title: "Labelled later", labels: ["Fix-Me"] });
+    expect(await venom.poller.pollOnce()).toMatchObject({ enqueued: 1 });
+    expect(await venom.queue.latestStatus("octo/own", again.number)).toMatchObject({ state: "queued" });
+    await venom.stop();
+
+    // Token mode reads the same file for GITHUB_REPO_NAME.
+    const tokenMode = await venomWith({ GITHUB_TOKEN: github.token, GITHUB_REPO_NAME: "octo/own" });
+    await tokenMode.startBackground({ worker: false, poller: false });
+    expect(await tokenMode.poller.pollOnce()).toMatchObject({ repos: 1, enqueued: 2 });
+    await tokenMode.stop();
+  });
 });

@@ -241,3 +241,39 @@ describe("FakeGitHub git smart HTTP", () => {
     expect(github.requests.some((request) => request.path === `/${REPO}.git/info/refs` && request.status === 403)).toBe(true);
   });
 });
+
+describe("FakeGitHub installation tokens", () => {
+  it("issues short-lived tokens on request and refuses expired ones (REST 401, git 401) until a new one is issued", async () => {
+    const fake = await FakeGitHub.start({ tokenLifetimeMs: 60_000 });
+    try {
+      await fake.createRepo(REPO, { files: { "README.md": "# Widgets\n" } });
+      const jwt = { authorization: "Bearer aaa.bbb.ccc" };
+      const issue = async () => {
+        const response = await fetch(`${fake.apiUrl}/app/installations/1/access_tokens`, { method: "POST", headers: jwt });
+        return (await response.json()) as { token: string; expires_at: string };
+      };
+      const first = await issue();
+      const second = await issue();
+      expect(first.token).not.toBe(second.token);
+      expect(first.token).not.toBe(fake.token);
+      expect(Date.parse(first.expires_at) - Date.now()).toBeLessThanOrEqual(60_000);
+      const user = (token: string) => fetch(`${fake.apiUrl}/user`, { headers: { authorization: `token ${token}` } });
+      expect((await user(first.token)).status).toBe(200);
+
+      fake.expireTokens();
+      expect((await user(first.token)).status).toBe(401);
+      expect((await user(fake.token)).status).toBe(401);
+      const clone = (token: string, name: string) =>
+        gitClient(["clone", "--quiet", `${fake.url}/${REPO}.git`, join(scratch, name)], { auth: token });
+      await expect(clone(second.token, "expired")).rejects.toThrow();
+      expect(fake.requests.some((request) => request.path === `/${REPO}.git/info/refs` && request.status === 401)).toBe(true);
+
+      const renewed = await issue();
+      expect((await user(renewed.token)).status).toBe(200);
+      await clone(renewed.token, "renewed");
+      expect(fake.issuedTokens()).toEqual(expect.arrayContaining([first.token, second.token, renewed.token]));
+    } finally {
+      await fake.stop();
+    }
+  });
+});

@@ -17,6 +17,13 @@ export interface FakeGitHubOptions {
   appSlug?: string;
   /** Where bare repos live (`<rootDir>/<owner>/<name>.git`); default a fresh temp directory removed by stop(). */
   rootDir?: string;
+  /**
+   * Lifetime of the installation tokens `POST /app/installations/{id}/access_tokens` hands out: each call then
+   * issues a new token, refused (401) once it expires. Default: the one fixed `token`, valid until expireTokens().
+   */
+  tokenLifetimeMs?: number;
+  /** Delay before each REST answer, standing in for the network round trip to GitHub (default 0). For benchmarks. */
+  latencyMs?: number;
 }
 
 export interface RecordedRequest {
@@ -28,6 +35,8 @@ export interface RecordedRequest {
   status: number;
   authorization?: string;
   ifNoneMatch?: string;
+  /** The `X-GitHub-Api-Version` header as sent, if any. */
+  apiVersion?: string;
 }
 
 export interface User {
@@ -201,6 +210,8 @@ interface RepoState {
   defaultBranch: string;
   private: boolean;
   createdAt: string;
+  /** Last push to any branch (GitHub's `pushed_at`, whole seconds). */
+  pushedAt: string;
   nextNumber: number;
   issues: Map<number, IssueRecord>;
   comments: CommentRecord[];
@@ -311,6 +322,10 @@ export class FakeGitHub {
   readonly #routes: Route[];
   readonly #faults: Fault[] = [];
   readonly #rateLimitReset = Math.floor(Date.now() / 1000) + 3600;
+  readonly #tokenLifetimeMs: number | undefined;
+  readonly #latencyMs: number;
+  /** Every token accepted so far (the fixed one included) → when it stops working (ms since the epoch). */
+  readonly #tokenExpiry = new Map<string, number>();
   #rateLimitUsed = 0;
   #nextId = 1000;
 
@@ -320,6 +335,9 @@ export class FakeGitHub {
     this.url = `http://${this.host}`;
     this.apiUrl = `${this.url}/api/v3`;
     this.token = options.token ?? DEFAULT_TOKEN;
+    this.#tokenLifetimeMs = options.tokenLifetimeMs;
+    this.#latencyMs = options.latencyMs ?? 0;
+    this.#tokenExpiry.set(this.token, Number.POSITIVE_INFINITY);
     this.appSlug = options.appSlug ?? "venom-integrator";
     this.#ownsRootDir = options.rootDir === undefined;
     this.rootDir = options.rootDir ?? mkdtempSync(join(tmpdir(), "fake-github-"));
@@ -381,14 +399,32 @@ export class FakeGitHub {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-    this.#repos.set(fullName.toLowerCase(), {
+    this.#register(owner, name, defaultBranch, options.private ?? false);
+  }
+
+  /**
+   * Repositories with REST state only (issues, comments, labels) and no git repository behind them: contents
+   * answer 404 and git refuses them. For poll-scale tests over hundreds of repositories, which need no clone.
+   */
+  addRestOnlyRepos(fullNames: string[]): void {
+    for (const fullName of fullNames) {
+      const [owner, name] = splitFullName(fullName);
+      if (this.#repos.has(fullName.toLowerCase())) throw new Error(`repo ${fullName} already exists`);
+      this.#register(owner, name, "main", false);
+    }
+  }
+
+  #register(owner: string, name: string, defaultBranch: string, isPrivate: boolean): void {
+    const now = timestamp();
+    this.#repos.set(`${owner}/${name}`.toLowerCase(), {
       owner,
       name,
       fullName: `${owner}/${name}`,
       id: this.#newId(),
       defaultBranch,
-      private: options.private ?? false,
-      createdAt: timestamp(),
+      private: isPrivate,
+      createdAt: now,
+      pushedAt: now,
       nextNumber: 1,
       issues: new Map(),
       comments: [],
@@ -430,6 +466,29 @@ export class FakeGitHub {
 
   setPermission(fullName: string, username: string, permission: Permission): void {
     this.#repo(fullName).permissions.set(username.toLowerCase(), permission);
+  }
+
+  /** A new installation token, as `POST /app/installations/{id}/access_tokens` issues (default lifetime one hour). */
+  issueToken(lifetimeMs = this.#tokenLifetimeMs ?? 3600_000): { token: string; expiresAt: number } {
+    const token = `ghs_${randomUUID().replace(/-/g, "")}`;
+    const expiresAt = Date.now() + lifetimeMs;
+    this.#tokenExpiry.set(token, expiresAt);
+    return { token, expiresAt };
+  }
+
+  /**
+   * Every token issued so far (the fixed `token` included) stops working now, whatever its `expires_at` said:
+   * REST answers 401 Bad credentials and git 401, as GitHub does for an expired or revoked token. The next
+   * access-token request issues a new one.
+   */
+  expireTokens(): void {
+    const now = Date.now();
+    for (const token of this.#tokenExpiry.keys()) this.#tokenExpiry.set(token, now);
+  }
+
+  /** Every token this fake accepted at some point (for checks that none leaked). */
+  issuedTokens(): string[] {
+    return [...this.#tokenExpiry.keys()];
   }
 
   /** Queues `times` (default 1) canned responses for requests (REST or git) whose method and path match. */
@@ -503,9 +562,11 @@ export class FakeGitHub {
         status,
         authorization: request.headers.authorization,
         ifNoneMatch: header(request, "if-none-match"),
+        apiVersion: header(request, "x-github-api-version"),
       });
     };
     const isRest = url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/");
+    if (isRest && this.#latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#latencyMs));
     try {
       const fault = this.#takeFault(method, url.pathname);
       if (isRest) {
@@ -596,8 +657,12 @@ export class FakeGitHub {
     const accepted =
       kind === "jwt"
         ? scheme === "bearer" && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(credential)
-        : (scheme === "token" || scheme === "bearer") && credential === this.token;
+        : (scheme === "token" || scheme === "bearer") && this.#tokenValid(credential);
     if (!accepted) throw new HttpError(401, { message: "Bad credentials", documentation_url: DOCUMENTATION_URL });
+  }
+
+  #tokenValid(token: string): boolean {
+    return (this.#tokenExpiry.get(token) ?? 0) > Date.now();
   }
 
   #sendRest(
@@ -659,8 +724,12 @@ export class FakeGitHub {
     const colon = decoded.indexOf(":");
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
-    if (colon < 0 || user !== "x-access-token" || password !== this.token) {
+    if (colon < 0 || user !== "x-access-token" || !this.#tokenExpiry.has(password)) {
       return refuse(403, "Permission denied\n");
+    }
+    if (!this.#tokenValid(password)) {
+      // GitHub's answer to an expired token: 401, which git reports as an authentication failure.
+      return refuse(401, "remote: Invalid username or token.\n", { "www-authenticate": 'Basic realm="GitHub"' });
     }
     const repo = this.#repos.get(`${gitPath[1]}/${gitPath[2]}`.toLowerCase());
     if (!repo) return refuse(404, "Repository not found.\n");
@@ -710,7 +779,9 @@ export class FakeGitHub {
       child.on("error", (error) => {
         stderr += String(error);
       });
-      child.on("close", () => {
+      child.on("close", (code) => {
+        // GitHub's pushed_at moves with every push, to any branch.
+        if (code === 0 && gitPath[3] === "/git-receive-pack") repo.pushedAt = timestamp();
         if (started) return;
         record(500);
         response.writeHead(500, { "content-type": "text/plain" });
@@ -738,16 +809,23 @@ export class FakeGitHub {
 
     // GitHub App (JWT) endpoints
     add("GET", "/app", () => ok(this.#appJson()), "jwt");
-    add("GET", "/app/installations", () => ok([this.#installationJson()]), "jwt");
+    add("GET", "/app/installations", ({ query, url }) => {
+      const { items, headers } = this.#paginate([this.#installationJson()], query, url);
+      return ok(items, headers);
+    }, "jwt");
     add("GET", "/app/installations/{id}", ({ params }) => ok(this.#installation(params.id)), "jwt");
     add(
       "POST",
       "/app/installations/{id}/access_tokens",
       ({ params }) => {
         const installation = this.#installation(params.id);
+        const issued =
+          this.#tokenLifetimeMs === undefined && this.#tokenValid(this.token)
+            ? { token: this.token, expiresAt: Date.now() + 3600_000 }
+            : this.issueToken();
         return created({
-          token: this.token,
-          expires_at: timestamp(Date.now() + 3600_000),
+          token: issued.token,
+          expires_at: timestamp(issued.expiresAt),
           permissions: installation.permissions,
           repository_selection: "selected",
         });
@@ -987,6 +1065,27 @@ export class FakeGitHub {
     };
     add("GET", "/repos/{owner}/{repo}/git/ref/{ref*}", getRef);
     add("GET", "/repos/{owner}/{repo}/git/refs/{ref*}", getRef);
+    // Creates a branch at an existing commit; GitHub answers 422 "Reference already exists" for a taken name.
+    add("POST", "/repos/{owner}/{repo}/git/refs", async (context) => {
+      const repo = this.#repoOf(context);
+      const body = asRecord(context.body);
+      const ref = stringField(body, "ref") ?? "";
+      const sha = stringField(body, "sha") ?? "";
+      const branch = /^refs\/heads\/(.+)$/.exec(ref)?.[1];
+      if (!branch || !/^[0-9a-f]{40}$/.test(sha)) throw validationFailed([{ resource: "Reference", field: branch ? "sha" : "ref", code: "invalid" }]);
+      if (this.branchSha(repo.fullName, branch)) throw new HttpError(422, { message: "Reference already exists", documentation_url: DOCUMENTATION_URL });
+      const cwd = this.bareRepoPath(repo.fullName);
+      if ((await tryGit(["cat-file", "-e", `${sha}^{commit}`], cwd)) === undefined) {
+        throw new HttpError(422, { message: "Object does not exist", documentation_url: DOCUMENTATION_URL });
+      }
+      await git(["update-ref", ref, sha], cwd);
+      return created({
+        ref,
+        node_id: nodeId("Ref", `${repo.id}:${ref}`),
+        url: `${this.apiUrl}/repos/${repo.fullName}/git/${ref}`,
+        object: { sha, type: "commit", url: `${this.apiUrl}/repos/${repo.fullName}/git/commits/${sha}` },
+      });
+    });
 
     // pull requests
     add("GET", "/repos/{owner}/{repo}/pulls", (context) => {
@@ -1226,6 +1325,7 @@ export class FakeGitHub {
   async #contents(repo: RepoState, ref: string, path: string): Promise<unknown> {
     if (ref.startsWith("-")) throw notFound();
     const cwd = this.bareRepoPath(repo.fullName);
+    if (!existsSync(cwd)) throw notFound();
     const spec = `${ref}:${path}`;
     const type = (await tryGit(["cat-file", "-t", spec], cwd))?.trim();
     const name = path.split("/").pop() ?? "";
@@ -1335,7 +1435,7 @@ export class FakeGitHub {
       has_issues: true,
       created_at: repo.createdAt,
       updated_at: repo.createdAt,
-      pushed_at: repo.createdAt,
+      pushed_at: repo.pushedAt,
       permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
     };
   }

@@ -27,12 +27,14 @@ export interface StartOptions {
   args?: string[];
   /** Resolve once a line matching this appears (default: the "Listening on" line). */
   readyPattern?: RegExp;
+  /** Working directory (default: the repository root); `.env` is read from and written to it. */
+  cwd?: string;
 }
 
 export function startVenom(options: StartOptions): Promise<VenomProcess> {
   const script = path.join(root, options.script ?? "src/main.ts");
   const child = spawn(process.execPath, ["--import", tsxLoader, script, ...(options.args ?? ["serve"])], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_FORMAT: "json", PORT: "0", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -3,7 +3,7 @@ import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
 
-export const defaultProtectedPaths = [".github/workflows/**", ".git/**"];
+export { DEFAULT_PROTECTED_PATHS } from "../../config/protected-paths.js";
 
 export type SafePath = { ok: true; absolute: string; relative: string } | { ok: false; error: string };
 

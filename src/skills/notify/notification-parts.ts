@@ -1,5 +1,4 @@
-// The channel-neutral content of a notification: masked text, safe links and the facts every channel shows.
-import { createMasker } from "../../log.js";
+// The channel-neutral content of a notification: safe links and the facts every channel shows (the Notifier masks the text).
 import type { NotificationEvent } from "./notifier.js";
 
 export interface Link {
@@ -24,8 +23,6 @@ export interface NotificationParts {
   facts: Fact[];
 }
 
-const maskTokens = createMasker();
-
 export function notificationParts(event: NotificationEvent): NotificationParts {
   const prUrl = safeUrl(event.prUrl);
   const issueUrl = safeUrl(event.issueUrl);
@@ -39,7 +36,7 @@ export function notificationParts(event: NotificationEvent): NotificationParts {
   const facts: Fact[] = [];
   if (event.repo) {
     const repoUrl = repositoryUrl(event.repo, prUrl ?? issueUrl ?? mainUrl);
-    facts.push({ label: "Repository", text: maskTokens(event.repo), ...(repoUrl ? { url: repoUrl } : {}) });
+    facts.push({ label: "Repository", text: event.repo, ...(repoUrl ? { url: repoUrl } : {}) });
   }
   const issueNumber = event.issue ?? numberIn(issueUrl, "issues");
   if (issueNumber !== undefined || issueUrl) {
@@ -51,8 +48,8 @@ export function notificationParts(event: NotificationEvent): NotificationParts {
   }
 
   return {
-    title: maskTokens(event.title),
-    message: maskTokens(event.message),
+    title: event.title,
+    message: event.message,
     status: event.status,
     ...(links[0] ? { link: links[0] } : {}),
     links,

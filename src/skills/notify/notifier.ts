@@ -1,5 +1,6 @@
-// The notifier service: one event, sent to each configured channel; a failure is reported, never thrown.
+// The notifier service: one event, masked, sent to each configured channel; a failure is reported, never thrown.
 import type { Logger } from "pino";
+import { createMasker, maskValue } from "../../log.js";
 
 export type Channel = "discord" | "slack" | "teams";
 export const CHANNELS: readonly Channel[] = ["discord", "slack", "teams"];
@@ -28,10 +29,17 @@ export type ChannelSender = (event: NotificationEvent) => Promise<void>;
 export class Notifier {
   readonly #senders: Partial<Record<Channel, ChannelSender>>;
   readonly #log: Logger;
+  readonly #mask: (text: string) => string;
 
-  constructor(senders: Partial<Record<Channel, ChannelSender>>, log: Logger) {
+  /**
+   * `mask` is applied once to every event before any channel sees it: titles and messages carry issue titles,
+   * model text and checks' output. Pass `createMasker(config.secrets)` so the app's own secrets go too;
+   * the default masks token shapes only.
+   */
+  constructor(senders: Partial<Record<Channel, ChannelSender>>, log: Logger, mask: (text: string) => string = createMasker()) {
     this.#senders = senders;
     this.#log = log;
+    this.#mask = mask;
   }
 
   configured(): Channel[] {
@@ -41,12 +49,13 @@ export class Notifier {
   /** Sends to one channel, several, or every configured one ("all", the default). */
   async send(event: NotificationEvent, channels: Channel | Channel[] | "all" = "all"): Promise<DeliveryResult[]> {
     const wanted = channels === "all" ? this.configured() : Array.isArray(channels) ? channels : [channels];
+    const masked = maskValue(event, this.#mask);
     return Promise.all(
       wanted.map(async (channel): Promise<DeliveryResult> => {
         const sender = this.#senders[channel];
         if (!sender) return { channel, ok: false, error: `${channel} webhook URL not configured` };
         try {
-          await sender(event);
+          await sender(masked);
           return { channel, ok: true };
         } catch (error) {
           const message = (error as Error).message;

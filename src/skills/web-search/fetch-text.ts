@@ -20,6 +20,8 @@ export interface TextResponse {
   url: string;
   contentType: string;
   text: string;
+  /** The `Location` header, for a caller that follows redirects itself (`redirect: "manual"`). */
+  location?: string;
 }
 
 export async function requestText(request: TextRequest): Promise<TextResponse> {
@@ -28,7 +30,8 @@ export async function requestText(request: TextRequest): Promise<TextResponse> {
     const response = await request.fetch(request.url, { ...request.init, signal: AbortSignal.timeout(timeoutMs) });
     const contentType = response.headers.get("content-type") ?? "";
     const text = await readBounded(response, request.maxBytes, charsetOf(contentType));
-    return { status: response.status, ok: response.ok, url: response.url || request.url, contentType, text };
+    const location = response.headers.get("location") ?? undefined;
+    return { status: response.status, ok: response.ok, url: response.url || request.url, contentType, text, ...(location ? { location } : {}) };
   } catch (error) {
     throw requestFailure(service, timeoutMs, error);
   }

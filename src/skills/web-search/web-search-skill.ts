@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import { VenomError, errorMessage, permanentError } from "../../errors.js";
 import { createMasker } from "../../log.js";
 import { DUCKDUCKGO_HTML_URL, duckDuckGoSearch } from "./duckduckgo.js";
-import { httpError, requestText } from "./fetch-text.js";
+import { httpError, requestText, type TextResponse } from "./fetch-text.js";
+import { assertPublicHost } from "./public-address.js";
 import { PAGE_TEXT_LIMIT, SEARCH_TEXT_LIMIT, capText, readableText, tidy } from "./readable-text.js";
 import { TAVILY_API_BASE, tavilySearch } from "./tavily.js";
 import type { ConnectionStatus, PageText, SearchResponse, WebProvider } from "./types.js";
@@ -28,6 +29,11 @@ export interface WebSearchSkillOptions {
   maxResults?: number;
   /** Milliseconds before one search request gives up (default 20 s). */
   timeoutMs?: number;
+  /**
+   * Throws when a page's host may not be read, checked before the first request and every redirect
+   * (default: public internet addresses only, resolved with the system resolver).
+   */
+  checkPageHost?: (url: URL) => Promise<void>;
 }
 
 export interface SearchWithPages extends SearchResponse {
@@ -42,6 +48,8 @@ const PAGE_MAX_BYTES = 2_000_000;
 const MAX_QUERY_CHARS = 400;
 const PROBE_QUERY = "venom integrator";
 const PAGE_USER_AGENT = "Mozilla/5.0 (compatible; VenomIntegrator/0.1; +https://github.com/apps)";
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export class WebSearchSkill {
   readonly #tavilyApiKey: string | undefined;
@@ -52,6 +60,7 @@ export class WebSearchSkill {
   readonly #maxResults: number;
   readonly #timeoutMs: number;
   readonly #mask: (text: string) => string;
+  readonly #checkPageHost: (url: URL) => Promise<void>;
 
   constructor(options: WebSearchSkillOptions) {
     this.#tavilyApiKey = options.tavilyApiKey || undefined;
@@ -63,6 +72,7 @@ export class WebSearchSkill {
     this.#maxResults = Math.min(20, Math.max(1, Math.floor(options.maxResults ?? 5)));
     this.#timeoutMs = options.timeoutMs ?? SEARCH_TIMEOUT_MS;
     this.#mask = createMasker(this.#tavilyApiKey ? [this.#tavilyApiKey] : []);
+    this.#checkPageHost = options.checkPageHost ?? ((url) => assertPublicHost(url));
   }
 
   /** Whether searches go to Tavily first. */
@@ -152,16 +162,7 @@ export class WebSearchSkill {
   }
 
   async #readPage(url: string, maxChars: number): Promise<PageText> {
-    const target = webUrl(url);
-    const site = target.host;
-    const response = await requestText({
-      fetch: this.#fetchFor("web"),
-      url: target.href,
-      init: { headers: { "user-agent": PAGE_USER_AGENT, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" } },
-      service: site,
-      timeoutMs: PAGE_TIMEOUT_MS,
-      maxBytes: PAGE_MAX_BYTES,
-    });
+    const { response, site } = await this.#requestPage(webUrl(url));
     if (!response.ok) throw httpError(site, response.status);
     const type = response.contentType.split(";", 1)[0]?.trim().toLowerCase() ?? "";
     if (type === "text/html" || type === "application/xhtml+xml" || (type === "" && /<html[\s>]/i.test(response.text))) {
@@ -172,6 +173,29 @@ export class WebSearchSkill {
       return { url: response.url, title: "", text: capText(tidy(response.text), maxChars) };
     }
     throw permanentError(`${site} sent ${type}, which is not a text page`);
+  }
+
+  /** Requests a page, following redirects by hand so each hop's host is checked before it is contacted. */
+  async #requestPage(first: URL): Promise<{ response: TextResponse; site: string }> {
+    let target = first;
+    for (let hop = 0; ; hop += 1) {
+      await this.#checkPageHost(target);
+      const site = target.host;
+      const response = await requestText({
+        fetch: this.#fetchFor("web"),
+        url: target.href,
+        init: {
+          headers: { "user-agent": PAGE_USER_AGENT, accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5" },
+          redirect: "manual",
+        },
+        service: site,
+        timeoutMs: PAGE_TIMEOUT_MS,
+        maxBytes: PAGE_MAX_BYTES,
+      });
+      if (!REDIRECT_STATUSES.has(response.status) || !response.location) return { response, site };
+      if (hop >= MAX_REDIRECTS) throw permanentError(`${site} redirected more than ${MAX_REDIRECTS} times; read the final page's URL directly.`);
+      target = webUrl(new URL(response.location, target).href);
+    }
   }
 
   #tavilyOptions(apiKey: string, maxResults: number, includeAnswer: boolean) {

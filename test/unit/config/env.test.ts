@@ -29,6 +29,11 @@ describe("readConfig", () => {
     expect(config.secrets).toContain("ghp_x");
   });
 
+  it("reads VENOM_ASSIGNEE, the login whose assignment starts a run; unset by default", () => {
+    expect(readConfig({ VENOM_ASSIGNEE: " venom-helper " }, cwd).github.assignee).toBe("venom-helper");
+    expect(readConfig({}, cwd).github.assignee).toBeUndefined();
+  });
+
   it.each([
     [{ PORT: "70000" }, /^PORT must be a whole number/],
     [{ ISSUE_POLLING_INTERVAL_MINUTES: "0" }, /^ISSUE_POLLING_INTERVAL_MINUTES must be a whole number from 1/],
@@ -37,6 +42,7 @@ describe("readConfig", () => {
     [{ GHE_HOST: "https://github.example.com" }, /^GHE_HOST must be a host name/],
     [{ DISCORD_WEBHOOK_URL: "not a url" }, /^DISCORD_WEBHOOK_URL must be an absolute http\(s\) URL/],
     [{ GITHUB_REPO_NAME: "no-slash" }, /^GITHUB_REPO_NAME must have the form "owner\/repository"/],
+    [{ VENOM_ASSIGNEE: "@octocat" }, /^VENOM_ASSIGNEE must be one GitHub login without "@"/],
     [{ GITHUB_TOKEN: "ghp_x" }, /^GITHUB_REPO_NAME is missing while GITHUB_TOKEN is set/],
     [{ APP_ID: "12" }, /^PRIVATE_KEY is missing while APP_ID is set/],
     [{ APP_ID: "abc" }, /^APP_ID must be the numeric App ID/],

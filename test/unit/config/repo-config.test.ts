@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultRepoConfig, parseRepoConfig } from "../../../src/config/repo-config.js";
+import { DEFAULT_PROTECTED_PATHS, defaultRepoConfig, parseRepoConfig } from "../../../src/config/repo-config.js";
 
 describe("parseRepoConfig", () => {
   it("has defaults when the file is absent or empty", () => {
@@ -8,11 +8,15 @@ describe("parseRepoConfig", () => {
       branchPrefix: "issue-",
       checks: [],
       setup: [],
-      protectedPaths: [".github/workflows/**", ".git/**"],
+      protectedPaths: [...DEFAULT_PROTECTED_PATHS],
       maxIterations: 30,
       draftOnFailure: true,
       requirePlanApproval: false,
     });
+    // CI runs what these files say on the app's branch: the model may touch none of them.
+    expect(config.protectedPaths).toEqual(
+      expect.arrayContaining([".git/**", ".github/**", ".gitlab-ci.yml", ".circleci/**", "Jenkinsfile", "azure-pipelines.yml", ".travis.yml", "bitbucket-pipelines.yml"]),
+    );
     expect(parseRepoConfig("")).toEqual(config);
     expect(parseRepoConfig("# only a comment\n")).toEqual(config);
   });
@@ -38,7 +42,7 @@ require_plan_approval: true
       base: "develop",
       checks: ["npm test", "npm run lint"],
       setup: ["npm ci"],
-      protectedPaths: [".github/workflows/**", ".git/**", "secrets/**"],
+      protectedPaths: [...DEFAULT_PROTECTED_PATHS, "secrets/**"],
       maxIterations: 12,
       maxTokens: 50000,
       draftOnFailure: false,

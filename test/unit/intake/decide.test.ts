@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decide, needsPermission, parseSlashCommand, type Permission } from "../../../src/intake/decide.js";
 import { example, examples, type Payload } from "../../fixtures/webhooks.js";
 
-const settings = { triggerLabel: "venom", botLogin: "venom-integrator[bot]" };
+const settings = { triggerLabel: "venom", botLogin: "venom-integrator[bot]", assignee: "venom-helper" };
 
 function labeled(label: string): Payload {
   const payload = example("issues", "labeled");
@@ -63,14 +63,26 @@ describe("decide against the official examples", () => {
     expect(decide("issues", pull, settings).action).toBe("ignore");
   });
 
-  it("assignment to the bot starts a run; to someone else, or before the bot login is known, nothing", () => {
+  it("the official assigned examples start a run when their assignee is VENOM_ASSIGNEE (case-insensitive)", () => {
     for (const payload of examples("issues", "assigned")) {
-      payload.issue = { ...payload.issue, state: "open" };
-      payload.assignee = { login: "venom-integrator[bot]" };
-      expect(decide("issues", payload, settings)).toMatchObject({ action: "enqueue", trigger: "assign" });
-      expect(decide("issues", payload, { triggerLabel: "venom" }).action).toBe("ignore");
-      payload.assignee = { login: "octocat" };
-      expect(decide("issues", payload, settings).action).toBe("ignore");
+      const assignee = payload.assignee?.login ?? "";
+      expect(decide("issues", payload, { ...settings, assignee: assignee.toUpperCase() })).toMatchObject({
+        action: "enqueue",
+        trigger: "assign",
+        command: "fix",
+        repo: "Codertocat/Hello-World",
+        installationId: 1,
+      });
+    }
+  });
+
+  it("assignment to anyone else, the App's own bot included, starts nothing; nor does any without VENOM_ASSIGNEE", () => {
+    for (const payload of examples("issues", "assigned")) {
+      payload.assignee = { ...payload.assignee!, login: "venom-integrator[bot]" };
+      expect(decide("issues", payload, settings)).toMatchObject({ action: "ignore", reason: "assigned to venom-integrator[bot], not to venom-helper" });
+      payload.assignee = { ...payload.assignee, login: "venom-helper" };
+      const appMode = { triggerLabel: "venom", botLogin: "venom-integrator[bot]" };
+      expect(decide("issues", payload, appMode)).toMatchObject({ action: "ignore", reason: expect.stringContaining("VENOM_ASSIGNEE") });
     }
   });
 

@@ -1,7 +1,8 @@
+import { createServer, type AddressInfo } from "node:net";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { VenomError } from "../../../src/errors.js";
-import { createLlmClient, retryAfter, type LlmClientOptions } from "../../../src/llm/client.js";
+import { createLlmClient, isLocalUrl, retryAfter, type LlmClientOptions } from "../../../src/llm/client.js";
 import { FakeLlm } from "../../support/fake-llm.js";
 
 const log = pino({ level: "silent" });
@@ -175,12 +176,41 @@ describe("createLlmClient", () => {
     expect(waits).toEqual([1000]);
   });
 
-  it("reports an unreachable server as a network error after retries", async () => {
-    const error = await failure(
-      createLlmClient({ baseUrl: "http://127.0.0.1:9/v1", model: "m", log, maxRetries: 1, random: () => 0.5, sleep: async () => {} }).chat({ messages }),
-    );
+  it("reports an unreachable remote server as a network error after retries", async () => {
+    let attempts = 0;
+    const refused = async (): Promise<Response> => {
+      attempts += 1;
+      throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+    };
+    const remote = createLlmClient({ baseUrl: "https://llm.example.com/v1", model: "m", log, maxRetries: 1, random: () => 0.5, sleep: async () => {}, fetch: refused });
+    const error = await failure(remote.chat({ messages }));
     expect(error.kind).toBe("transient");
-    expect(error.message).toMatch(/^The LLM at http:\/\/127\.0\.0\.1:9\/v1 kept failing \(network error\): /);
+    expect(error.message).toMatch(/^The LLM at https:\/\/llm\.example\.com\/v1 kept failing \(network error\): /);
+    expect(attempts).toBe(2);
+  });
+
+  it("says at once, in one line, that a local server refused the connection", async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const error = await failure(client({ baseUrl: `http://127.0.0.1:${closedPort}/v1` }).chat({ messages }));
+    expect(waits).toEqual([]);
+    expect(error.kind).toBe("transient");
+    expect(error.message).toBe(
+      `Could not reach the model at http://127.0.0.1:${closedPort}/v1: connection refused; start the server or fix OPENAI_BASE_URL`,
+    );
+  });
+
+  it("treats loopback, private and .local hosts as local", () => {
+    for (const url of ["http://localhost:11434/v1", "http://127.0.0.1:8000/v1", "http://[::1]:1234/v1", "http://192.168.1.5/v1", "http://10.0.0.2/v1", "http://172.20.0.1/v1", "http://gpu.local/v1"]) {
+      expect(isLocalUrl(url), url).toBe(true);
+    }
+    for (const url of ["https://api.openai.com/v1", "http://172.32.0.1/v1", "http://8.8.8.8/v1", "not a url"]) {
+      expect(isLocalUrl(url), url).toBe(false);
+    }
   });
 
   it("never shows credentials of the base URL", async () => {

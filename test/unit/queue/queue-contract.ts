@@ -93,6 +93,22 @@ export function describeJobQueueContract(
       expect(await queue.counts()).toMatchObject({ succeeded: 1, queued: 0, running: 0 });
     });
 
+    it("records every trigger as given, api (the programmatic API) included, from a claim to the public record", async () => {
+      const { queue, peer, leaseMs } = harness;
+      const triggers = ["label", "assign", "comment", "poll", "retry", "api"] as const;
+      for (const [index, trigger] of triggers.entries()) await queue.enqueue({ repo: "o/triggers", issue: index + 1, trigger, actor: "api" });
+      const listed = await peer.list({ repo: "o/triggers" });
+      expect(listed.map((job) => toRecord(job).trigger).sort()).toEqual([...triggers].sort());
+      const api = listed.find((job) => job.trigger === "api");
+      expect((await peer.get(api?.id ?? ""))?.trigger).toBe("api");
+      let lease = await queue.claim("w", leaseMs);
+      while (lease && lease.job.trigger !== "api") {
+        await queue.complete(lease, {});
+        lease = await queue.claim("w", leaseMs);
+      }
+      expect(lease?.job).toMatchObject({ trigger: "api", actor: "api", state: "running" });
+    });
+
     it("keeps the step summary of a succeeded job", async () => {
       const { queue, leaseMs } = harness;
       await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label", command: "plan" });
@@ -228,6 +244,26 @@ export function describeJobQueueContract(
       expect(await queue.latest("o/r", 99)).toBeUndefined();
       expect(await queue.get("no-such-job")).toBeUndefined();
       expect(await queue.get(first.job.id)).toMatchObject({ state: "failed", error: "boom", trigger: "label" });
+    });
+
+    it("remembers a one-time key until it expires, across handles, and forgets it on request", async () => {
+      const { queue, peer, advance } = harness;
+      expect(await queue.rememberOnce("comment:o/r#1", 400)).toBe(true);
+      expect(await peer.rememberOnce("comment:o/r#1", 400)).toBe(false);
+      expect(await queue.rememberOnce("comment:o/r#2", 400)).toBe(true);
+      await advance(401);
+      expect(await peer.rememberOnce("comment:o/r#1", 60_000)).toBe(true);
+      expect(await queue.rememberOnce("comment:o/r#1", 60_000)).toBe(false);
+      await queue.forgetOnce("comment:o/r#1");
+      expect(await peer.rememberOnce("comment:o/r#1", 60_000)).toBe(true);
+    });
+
+    it("gives exactly one of several racing callers a one-time key", async () => {
+      const { queue, peer } = harness;
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, index) => (index % 2 ? peer : queue).rememberOnce("label:o/r#7:venom:2019-05-15T15:20:18Z", 60_000)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
     });
 
     it("counts jobs in every state", async () => {

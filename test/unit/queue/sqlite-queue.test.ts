@@ -150,3 +150,22 @@ describeJobQueueContract("SqliteJobQueue", async () => {
     close: () => queue.close(),
   };
 });
+
+describe("SqliteJobQueue one-time keys", () => {
+  it("keeps them across a restart, and prunes expired ones", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "venom-once-"));
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    const first = new SqliteJobQueue(openDatabase(dataDir), { clock, ownsDb: true });
+    expect(await first.rememberOnce("comment:o/r#5", 7 * 86_400_000)).toBe(true);
+    expect(await first.rememberOnce("comment:o/r#6", 1_000)).toBe(true);
+    await first.close();
+    const db = openDatabase(dataDir);
+    const second = new SqliteJobQueue(db, { clock });
+    expect(await second.rememberOnce("comment:o/r#5", 7 * 86_400_000)).toBe(false);
+    now += 120_000;
+    expect(await second.rememberOnce("comment:o/r#7", 1_000)).toBe(true);
+    expect(db.prepare("SELECT key FROM once_keys ORDER BY key").pluck().all()).toEqual(["comment:o/r#5", "comment:o/r#7"]);
+    db.close();
+  });
+});

@@ -41,6 +41,16 @@ describe("Worker", () => {
     expect(finished).toEqual([`${job.id}:succeeded`]);
   });
 
+  it("ends a job that decided not to run (its trigger no longer holds) cancelled, with the reason as its error", async () => {
+    const { queue, worker, finished } = await setup(async () => ({ cancelled: "trigger no longer holds: label venom removed" }));
+    const { job } = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+    worker.start();
+    await until(async () => (await queue.get(job.id))?.state === "cancelled");
+    await worker.stop();
+    expect(await queue.get(job.id)).toMatchObject({ state: "cancelled", error: "trigger no longer holds: label venom removed" });
+    expect(finished).toEqual([`${job.id}:cancelled`]);
+  });
+
   it("re-queues a transient failure with its Retry-After and fails a permanent one", async () => {
     let calls = 0;
     const { queue, worker } = await setup(async () => {

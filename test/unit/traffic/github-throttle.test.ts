@@ -6,7 +6,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isTransient } from "../../../src/errors.js";
 import { mapError } from "../../../src/pipeline/github-issue.js";
-import { createGitHubThrottle, withGitHubTraffic } from "../../../src/traffic/github-throttle.js";
+import { BACKGROUND_REQUEST, createGitHubThrottle, withGitHubTraffic } from "../../../src/traffic/github-throttle.js";
 import { createTrafficControl, type TrafficControl } from "../../../src/traffic/traffic-control.js";
 import { TrafficRefusedError } from "../../../src/traffic/traffic-refused-error.js";
 
@@ -149,6 +149,26 @@ describe("GitHub through Octokit", () => {
     expect((error as { status?: number }).status).toBe(403);
     expect(seen).toHaveLength(4);
     expect(traffic.snapshot().scopes["github:get"]).toMatchObject({ "429": 4, retries: 3 });
+    traffic.close();
+  });
+
+  it("background requests (the poller's) are booked but not paced by the github:get bucket or the global cap", async () => {
+    const traffic = createTrafficControl({
+      log,
+      settings: { providers: { github: { capacity: 2, refillPerSecond: 0.001 } }, globalPerMinute: 5, maxWaitMs: 10 },
+    });
+    const octokit = await tokenModeOctokit(traffic);
+    script("/repos/o/r/issues", [200, []]);
+    for (let i = 0; i < 20; i++) {
+      await octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "o", repo: "r", request: BACKGROUND_REQUEST });
+    }
+    expect(traffic.snapshot().scopes["github:get"]).toMatchObject({ "2xx": 20, throttled: 0 });
+    expect(traffic.snapshot().global.requestsLastMinute).toBe(0);
+    // The pipeline's own requests still spend the bucket: two, then a refusal instead of a long wait.
+    await octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "o", repo: "r" });
+    await octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "o", repo: "r" });
+    await expect(octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "o", repo: "r" })).rejects.toBeInstanceOf(TrafficRefusedError);
+    expect(seen).toHaveLength(22);
     traffic.close();
   });
 

@@ -81,24 +81,52 @@ describe("createInboundLimiter", () => {
     expect(limiter.snapshot().keys).toBe(0);
   });
 
-  it("keys by X-Actor, else X-Session-Id, else the client IP, per group", () => {
+  it("keys by a verified identity, else the client address; never by X-Actor or X-Session-Id", () => {
     const { limiter } = small();
-    expect(identity(fakeRequest("/", { "x-actor": "octocat", "x-session-id": "s1" }))).toBe("actor:octocat");
-    expect(identity(fakeRequest("/", { "x-session-id": "s1" }))).toBe("session:s1");
-    expect(identity(fakeRequest("/", {}, "192.0.2.9"))).toBe("ip:192.0.2.9");
-    expect(identity(fakeRequest("/", { "x-actor": " " }, "192.0.2.9"))).toBe("ip:192.0.2.9");
+    expect(identity(fakeRequest("/", { "x-actor": "octocat", "x-session-id": "s1" }, "192.0.2.9"))).toBe("ip:192.0.2.9");
+    expect(identity(fakeRequest("/", {}, "192.0.2.9"), false, "dashboard")).toBe("auth:dashboard");
+    expect(identity(fakeRequest("/", {}, "192.0.2.9"), false, " ")).toBe("ip:192.0.2.9");
     expect(identity(fakeRequest("/", { "x-forwarded-for": "198.51.100.7, 10.0.0.1" }, "10.0.0.1"), true)).toBe("ip:198.51.100.7");
     expect(identity(fakeRequest("/", { "x-forwarded-for": "198.51.100.7" }, "10.0.0.1"))).toBe("ip:10.0.0.1");
 
-    expect(limiter.check(fakeRequest("/venom/api/jobs", { "x-actor": "octocat", "x-session-id": "s1" })).key).toBe("dashboard:actor:octocat");
-    expect(limiter.check(fakeRequest("/venom/api/status", { "x-session-id": "s1" })).key).toBe("dashboard:session:s1");
+    expect(limiter.check(fakeRequest("/venom/api/jobs", { "x-actor": "octocat", "x-session-id": "s1" }, "10.9.9.9")).key).toBe("dashboard:ip:10.9.9.9");
     expect(limiter.check(fakeRequest("/venom/apix", {}, "10.9.9.9")).key).toBe("other:ip:10.9.9.9");
     expect(limiter.check(fakeRequest("/venom/api", {}, "10.9.9.9")).key).toBe("dashboard:ip:10.9.9.9");
+    expect(limiter.check(fakeRequest("/api/github/webhooks", {}, "10.9.9.9"), "installation:7").key).toBe("webhook:auth:installation:7");
 
-    // Separate keys have separate budgets.
-    const actor = (name: string) => fakeRequest("/venom/api/jobs", { "x-actor": name });
-    expect([1, 2, 3].map(() => limiter.check(actor("a")).allowed)).toEqual([true, true, false]);
-    expect(limiter.check(actor("b")).allowed).toBe(true);
+    // Rotating the headers a client sets freely does not buy a new budget.
+    const rotating = (index: number) => fakeRequest("/venom/api/jobs", { "x-actor": `a${index}`, "x-session-id": `s${index}` }, "10.0.0.5");
+    expect([1, 2, 3].map((index) => limiter.check(rotating(index)).allowed)).toEqual([true, true, false]);
+    expect(limiter.check(fakeRequest("/venom/api/jobs", {}, "10.0.0.6")).allowed).toBe(true);
+  });
+
+  it("lets only an authenticated request pick its own bucket", () => {
+    const clock = new FakeClock();
+    const limiter = createInboundLimiter({
+      clock,
+      groups: [{ name: "dashboard", prefix: "/", capacity: 1, refillPerSecond: 0.1 }],
+      authenticate: (request) => (request.headers.authorization === "Bearer right" ? "dashboard" : undefined),
+    });
+    const from = (authorization?: string) => fakeRequest("/venom/api/jobs", authorization ? { authorization } : {}, "10.0.0.7");
+    expect(limiter.check(from()).allowed).toBe(true);
+    expect(limiter.check(from("Bearer wrong")).allowed).toBe(false);
+    expect(limiter.check(from("Bearer right"))).toMatchObject({ allowed: true, key: "dashboard:auth:dashboard" });
+    expect(limiter.check(from("Bearer right")).allowed).toBe(false);
+  });
+
+  it("peeks at an address's budget without spending it", () => {
+    const { limiter, clock } = small();
+    const delivery = fakeRequest("/api/github/webhooks", {}, "203.0.113.4");
+    expect(limiter.peek(delivery)).toMatchObject({ allowed: true, key: "webhook:ip:203.0.113.4" });
+    expect(limiter.snapshot().keys).toBe(0);
+    limiter.check(delivery);
+    limiter.check(delivery);
+    expect(limiter.peek(delivery)).toEqual({ allowed: false, retryAfterSeconds: 1, group: "webhook", key: "webhook:ip:203.0.113.4" });
+    // A signed delivery spends its installation's budget, not the address's.
+    expect(limiter.check(delivery, "installation:1").allowed).toBe(true);
+    clock.advance(1_000);
+    expect(limiter.peek(delivery).allowed).toBe(true);
+    expect(limiter.snapshot().groups.webhook).toMatchObject({ allowed: 3, limited: 1 });
   });
 
   it("leaves the webhook group to the endpoint: check() says over the limit, the middleware answers nothing", async () => {

@@ -8,7 +8,7 @@ import {
   runTool,
   type ToolContext,
 } from "../../../../src/pipeline/tools/index.js";
-import { defaultProtectedPaths } from "../../../../src/pipeline/workspace/paths.js";
+import { DEFAULT_PROTECTED_PATHS } from "../../../../src/pipeline/workspace/paths.js";
 import { createRepository, removeDirectories, temporaryDirectory, writeFiles } from "../git-fixture.js";
 
 const numbered = (count: number, prefix = "line"): string =>
@@ -31,7 +31,7 @@ beforeEach(async () => {
     ".github/workflows/ci.yml": "on: push # greet\n",
   });
   outside = temporaryDirectory("venom-outside-");
-  context = { root, protectedPaths: defaultProtectedPaths };
+  context = { root, protectedPaths: [...DEFAULT_PROTECTED_PATHS] };
 });
 
 afterEach(() => removeDirectories(root, outside));
@@ -90,9 +90,9 @@ describe("runTool", () => {
 describe("list_files", () => {
   it("lists one level, directories first with a slash, .git skipped, protected marked", async () => {
     expect(await call("list_files", { path: "." })).toBe(
-      ["./ (4 entries)", ".github/", "docs/", "src/", "README.md"].join("\n"),
+      ["./ (4 entries)", ".github/ (protected)", "docs/", "src/", "README.md"].join("\n"),
     );
-    expect(await call("list_files", { path: ".github" })).toBe(".github/ (1 entry)\nworkflows/ (protected)");
+    expect(await call("list_files", { path: ".github" })).toMatch(/^Error: path ".github" is protected/);
     expect(await call("list_files", { path: "src" })).toContain("src/ (4 entries)\napp.ts\nlong.txt");
   });
 

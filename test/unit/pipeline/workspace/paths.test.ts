@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultProtectedPaths, resolveSafePath } from "../../../../src/pipeline/workspace/paths.js";
+import { DEFAULT_PROTECTED_PATHS, resolveSafePath } from "../../../../src/pipeline/workspace/paths.js";
 import { removeDirectories, temporaryDirectory, writeFiles } from "../git-fixture.js";
 
 let root: string;
@@ -28,7 +28,7 @@ beforeAll(() => {
 
 afterAll(() => removeDirectories(root, outside));
 
-const resolve = (relative: string) => resolveSafePath(root, relative, defaultProtectedPaths);
+const resolve = (relative: string) => resolveSafePath(root, relative, [...DEFAULT_PROTECTED_PATHS]);
 
 describe("resolveSafePath", () => {
   it.each([
@@ -37,7 +37,6 @@ describe("resolveSafePath", () => {
     ["src/new/deep/file.ts", "src/new/deep/file.ts"],
     [".", "."],
     ["", "."],
-    [".github/venom.yml", ".github/venom.yml"],
     ["dir-in/index.ts", "dir-in/index.ts"],
     ["dir-in/brand-new.ts", "dir-in/brand-new.ts"],
   ])("accepts %j as %j", async (relative, expected) => {
@@ -56,6 +55,16 @@ describe("resolveSafePath", () => {
     [".github/workflows/ci.yml", "is protected"],
     [".github/workflows", "is protected"],
     [".GitHub/Workflows/ci.yml", "is protected"],
+    // All of .github (the app's own settings, CODEOWNERS, composite actions) and other CIs' definitions.
+    [".github/venom.yml", "is protected"],
+    [".github/CODEOWNERS", "is protected"],
+    [".github/actions/setup/action.yml", "is protected"],
+    [".gitlab-ci.yml", "is protected"],
+    [".circleci/config.yml", "is protected"],
+    ["Jenkinsfile", "is protected"],
+    ["azure-pipelines.yml", "is protected"],
+    [".travis.yml", "is protected"],
+    ["bitbucket-pipelines.yml", "is protected"],
     ["link-out", "is outside the repository through a symbolic link"],
     ["dir-out/secret.txt", "is outside the repository through a symbolic link"],
     ["dir-out/new-file.txt", "is outside the repository through a symbolic link"],

@@ -301,3 +301,55 @@ describe("Workspace over git smart HTTP", () => {
     expect((error as VenomError).message).not.toContain("ghs_wrong");
   });
 });
+
+describe("Workspace whose installation token expires mid-run", () => {
+  let github: FakeGitHub;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    github = await FakeGitHub.start();
+    await github.createRepo("octo/late", { files: { "README.md": "# Late\n" } });
+    dataDir = temporary("venom-data-");
+  });
+
+  afterAll(async () => {
+    await github.stop();
+  });
+
+  it("asks for a new token once when GitHub refuses the current one (401), and the push goes through", async () => {
+    const cloneToken = github.issueToken().token;
+    const refreshed: string[] = [];
+    const refreshToken = async () => {
+      refreshed.push(github.issueToken().token);
+      return refreshed.at(-1) as string;
+    };
+    const cloneUrl = `${github.url}/octo/late.git`;
+    const workspace = await Workspace.clone({ dataDir, repo: "octo/late", cloneUrl, token: cloneToken, refreshToken, branch: "main", jobId: 21, author });
+    await workspace.checkoutBranch("issue-21");
+    writeFiles(workspace.root, { "fix.txt": "fixed\n" });
+    const sha = await workspace.commit("Fix #21");
+
+    github.expireTokens();
+    await workspace.push("issue-21", cloneToken);
+    expect(github.branchSha("octo/late", "issue-21")).toBe(sha);
+    expect(refreshed).toHaveLength(1);
+    const pushes = github.requests.filter((request) => request.path === "/octo/late.git/git-receive-pack");
+    const basic = (token: string) => `Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+    expect(pushes.map((request) => request.authorization)).toEqual([basic(refreshed[0] as string)]);
+    await workspace.remove();
+  });
+
+  it("without a way to refresh, an expired token fails the push permanently, saying so", async () => {
+    const token = github.issueToken().token;
+    const workspace = await Workspace.clone({ dataDir, repo: "octo/late", cloneUrl: `${github.url}/octo/late.git`, token, branch: "main", jobId: 22, author });
+    await workspace.checkoutBranch("issue-22");
+    writeFiles(workspace.root, { "fix.txt": "fixed\n" });
+    await workspace.commit("Fix #22");
+    github.expireTokens();
+    const error = await workspace.push("issue-22", token).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(VenomError);
+    expect((error as VenomError).kind).toBe("permanent");
+    expect((error as VenomError).message).not.toContain(token);
+    await workspace.remove();
+  });
+});

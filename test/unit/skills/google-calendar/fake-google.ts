@@ -1,7 +1,9 @@
-// A local stand-in for Google's OAuth token endpoint and the Calendar v3 REST subset the skill uses, answering in Google's shapes.
+// A stand-in for Google's OAuth token endpoint and the Calendar v3 REST subset the skill uses, answering in Google's
+// shapes: played by nock in unit tests (`intercept`), by a local server for the CLI's end-to-end tests (`start`).
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import nock from "nock";
 
 export const CLIENT_ID = "1234567890-venomtest.apps.googleusercontent.com";
 export const CLIENT_SECRET = "GOCSPX-venom-test-secret";
@@ -53,26 +55,45 @@ export class FakeGoogle {
   /** Items per page on list endpoints (small values exercise `pageToken`). */
   pageSize = 100;
   readonly origin: string;
-  readonly #server: Server;
+  readonly #server: Server | undefined;
   #issued = 0;
 
-  private constructor(server: Server) {
+  private constructor(origin: string, server?: Server) {
     this.#server = server;
-    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.origin = origin;
   }
 
+  /** A local HTTP server, for processes the test starts (nock cannot reach into them). */
   static async start(): Promise<FakeGoogle> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", () => resolve());
     });
-    const fake = new FakeGoogle(server);
+    const fake = new FakeGoogle(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, server);
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      fake.#handle(request, response).catch((error: unknown) => {
-        json(response, 500, { error: { code: 500, message: String(error), status: "INTERNAL" } });
-      });
+      readBody(request)
+        .then((raw) => fake.#answer(request.method ?? "GET", request.url ?? "/", request.headers, raw))
+        .catch((error: unknown) => ({ status: 500, body: { error: { code: 500, message: String(error), status: "INTERNAL" } } }))
+        .then((reply) => {
+          response.writeHead(reply.status, { "Content-Type": "application/json; charset=UTF-8" });
+          response.end(JSON.stringify(reply.body));
+        }, () => response.destroy());
     });
+    return fake;
+  }
+
+  /** Google at its own address, played by nock in this process: no socket opens. */
+  static intercept(origin = "https://www.googleapis.com"): FakeGoogle {
+    const fake = new FakeGoogle(origin);
+    const scope = nock(origin).persist();
+    for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
+      scope.intercept(() => true, method).reply(function (uri, body) {
+        const raw = typeof body === "string" ? body : body === undefined ? "" : JSON.stringify(body);
+        const reply = fake.#answer(method, uri, this.req.headers, raw);
+        return [reply.status, JSON.stringify(reply.body), { "Content-Type": "application/json; charset=UTF-8" }];
+      });
+    }
     return fake;
   }
 
@@ -123,46 +144,50 @@ export class FakeGoogle {
     return calendar;
   }
 
+  /** Closes the server, or removes the interceptors (every nock interceptor of this process). */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
+    if (!this.#server) {
+      nock.cleanAll();
+      return;
+    }
+    const server = this.#server;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
     await closed;
   }
 
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? "/", this.origin);
-    const raw = await readBody(request);
-    const type = request.headers["content-type"] ?? "";
+  #answer(method: string, target: string, headers: IncomingHttpHeaders, raw: string): Reply {
+    const url = new URL(target, this.origin);
+    const type = headers["content-type"] ?? "";
     const body = !raw
       ? undefined
       : type.includes("application/x-www-form-urlencoded")
         ? Object.fromEntries(new URLSearchParams(raw))
         : JSON.parse(raw);
-    const method = request.method ?? "GET";
-    this.requests.push({ method, path: url.pathname, query: url.searchParams, headers: request.headers, body });
+    this.requests.push({ method, path: url.pathname, query: url.searchParams, headers, body });
 
-    if (url.pathname === "/token" && method === "POST") return this.#token(response, (body ?? {}) as Record<string, string>);
+    if (url.pathname === "/token" && method === "POST") return this.#token((body ?? {}) as Record<string, string>);
 
-    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+    const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
     if (!bearer || !this.accessTokens.has(bearer)) {
-      return apiError(response, 401, "Request had invalid authentication credentials.", "authError", "UNAUTHENTICATED");
+      return apiError(401, "Request had invalid authentication credentials.", "authError", "UNAUTHENTICATED");
     }
     const path = url.pathname;
-    if (path === "/calendar/v3/users/me/calendarList" && method === "GET") return this.#calendarList(response, url);
-    if (path === "/calendar/v3/calendars" && method === "POST") return this.#createCalendar(response, body as FakeCalendar);
+    if (path === "/calendar/v3/users/me/calendarList" && method === "GET") return this.#calendarList(url);
+    if (path === "/calendar/v3/calendars" && method === "POST") return this.#createCalendar(body as FakeCalendar);
     const eventsPath = /^\/calendar\/v3\/calendars\/([^/]+)\/events$/.exec(path);
     if (eventsPath?.[1]) {
       const calendar = this.calendars.find((entry) => entry.id === decodeURIComponent(eventsPath[1] ?? ""));
-      if (!calendar) return apiError(response, 404, "Not Found", "notFound", "NOT_FOUND");
-      if (method === "GET") return this.#listEvents(response, url, calendar);
-      if (method === "POST") return this.#insertEvent(response, calendar, body as FakeEvent);
+      if (!calendar) return apiError(404, "Not Found", "notFound", "NOT_FOUND");
+      if (method === "GET") return this.#listEvents(url, calendar);
+      if (method === "POST") return this.#insertEvent(calendar, body as FakeEvent);
     }
-    apiError(response, 404, "Not Found", "notFound", "NOT_FOUND");
+    return apiError(404, "Not Found", "notFound", "NOT_FOUND");
   }
 
-  #token(response: ServerResponse, form: Record<string, string>): void {
+  #token(form: Record<string, string>): Reply {
     if (form.client_id !== CLIENT_ID || form.client_secret !== CLIENT_SECRET) {
-      return json(response, 401, { error: "invalid_client", error_description: "The OAuth client was not found." });
+      return json(401, { error: "invalid_client", error_description: "The OAuth client was not found." });
     }
     const access = () => {
       const token = `ya29.fake-access-${++this.#issued}-${randomBytes(6).toString("hex")}`;
@@ -171,17 +196,17 @@ export class FakeGoogle {
     };
     if (form.grant_type === "refresh_token") {
       if (!form.refresh_token || !this.refreshTokens.has(form.refresh_token)) {
-        return json(response, 400, { error: "invalid_grant", error_description: "Token has been expired or revoked." });
+        return json(400, { error: "invalid_grant", error_description: "Token has been expired or revoked." });
       }
-      return json(response, 200, { access_token: access(), expires_in: 3599, scope: GRANTED_SCOPE, token_type: "Bearer" });
+      return json(200, { access_token: access(), expires_in: 3599, scope: GRANTED_SCOPE, token_type: "Bearer" });
     }
     if (form.grant_type === "authorization_code") {
       if (!form.code || !this.codes.delete(form.code) || !form.redirect_uri) {
-        return json(response, 400, { error: "invalid_grant", error_description: "Bad Request" });
+        return json(400, { error: "invalid_grant", error_description: "Bad Request" });
       }
       const refresh = `1//fake-refresh-${randomBytes(6).toString("hex")}`;
       this.refreshTokens.add(refresh);
-      return json(response, 200, {
+      return json(200, {
         access_token: access(),
         expires_in: 3599,
         refresh_token: refresh,
@@ -189,10 +214,10 @@ export class FakeGoogle {
         token_type: "Bearer",
       });
     }
-    json(response, 400, { error: "unsupported_grant_type", error_description: "Invalid grant_type." });
+    return json(400, { error: "unsupported_grant_type", error_description: "Invalid grant_type." });
   }
 
-  #calendarList(response: ServerResponse, url: URL): void {
+  #calendarList(url: URL): Reply {
     const items = this.calendars.map((calendar) => ({
       kind: "calendar#calendarListEntry",
       etag: `"${calendar.id.length}"`,
@@ -208,11 +233,11 @@ export class FakeGoogle {
       conferenceProperties: { allowedConferenceSolutionTypes: ["hangoutsMeet"] },
       ...(calendar.primary ? { primary: true } : {}),
     }));
-    json(response, 200, { kind: "calendar#calendarList", etag: '"p33"', ...this.#page(items, url) });
+    return json(200, { kind: "calendar#calendarList", etag: '"p33"', ...this.#page(items, url) });
   }
 
-  #createCalendar(response: ServerResponse, body: { summary?: string; timeZone?: string; description?: string }): void {
-    if (!body?.summary) return apiError(response, 400, "Missing title.", "required", "INVALID_ARGUMENT");
+  #createCalendar(body: { summary?: string; timeZone?: string; description?: string }): Reply {
+    if (!body?.summary) return apiError(400, "Missing title.", "required", "INVALID_ARGUMENT");
     const calendar: FakeCalendar = {
       id: `c_${randomBytes(8).toString("hex")}@group.calendar.google.com`,
       summary: body.summary,
@@ -221,7 +246,7 @@ export class FakeGoogle {
       events: [],
     };
     this.calendars.push(calendar);
-    json(response, 200, {
+    return json(200, {
       kind: "calendar#calendar",
       etag: '"c1"',
       id: calendar.id,
@@ -232,10 +257,10 @@ export class FakeGoogle {
     });
   }
 
-  #listEvents(response: ServerResponse, url: URL, calendar: FakeCalendar): void {
-    if (calendar.failWith) return apiError(response, calendar.failWith, "Not Found", "notFound", "NOT_FOUND");
+  #listEvents(url: URL, calendar: FakeCalendar): Reply {
+    if (calendar.failWith) return apiError(calendar.failWith, "Not Found", "notFound", "NOT_FOUND");
     if (url.searchParams.get("orderBy") === "startTime" && url.searchParams.get("singleEvents") !== "true") {
-      return apiError(response, 400, "The requested ordering is not available for the particular query.", "invalid", "INVALID_ARGUMENT");
+      return apiError(400, "The requested ordering is not available for the particular query.", "invalid", "INVALID_ARGUMENT");
     }
     const timeMin = url.searchParams.get("timeMin");
     const timeMax = url.searchParams.get("timeMax");
@@ -248,7 +273,7 @@ export class FakeGoogle {
     if (url.searchParams.get("orderBy") === "startTime") {
       items = [...items].sort((a, b) => eventTime(a.start) - eventTime(b.start));
     }
-    json(response, 200, {
+    return json(200, {
       kind: "calendar#events",
       etag: '"e1"',
       summary: calendar.summary,
@@ -260,13 +285,13 @@ export class FakeGoogle {
     });
   }
 
-  #insertEvent(response: ServerResponse, calendar: FakeCalendar, body: FakeEvent): void {
+  #insertEvent(calendar: FakeCalendar, body: FakeEvent): Reply {
     if (calendar.accessRole !== "owner" && calendar.accessRole !== "writer") {
-      return apiError(response, 403, "You need to have writer access to this calendar.", "requiredAccessLevel", "PERMISSION_DENIED");
+      return apiError(403, "You need to have writer access to this calendar.", "requiredAccessLevel", "PERMISSION_DENIED");
     }
     const event: FakeEvent = { ...body, id: randomBytes(10).toString("hex"), status: "confirmed" };
     calendar.events.push(event);
-    json(response, 200, this.#eventResource(calendar, event));
+    return json(200, this.#eventResource(calendar, event));
   }
 
   #eventResource(calendar: FakeCalendar, event: FakeEvent): Record<string, unknown> {
@@ -303,13 +328,18 @@ function eventTime(time: { dateTime?: string; date?: string }): number {
   return Date.parse(time.dateTime ?? `${time.date}T00:00:00Z`);
 }
 
-function apiError(response: ServerResponse, code: number, message: string, reason: string, status: string): void {
-  json(response, code, { error: { code, message, errors: [{ message, domain: "global", reason }], status } });
+/** An answer, sent as JSON by either transport. */
+interface Reply {
+  status: number;
+  body: unknown;
 }
 
-function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "Content-Type": "application/json; charset=UTF-8" });
-  response.end(JSON.stringify(body));
+function apiError(code: number, message: string, reason: string, status: string): Reply {
+  return json(code, { error: { code, message, errors: [{ message, domain: "global", reason }], status } });
+}
+
+function json(status: number, body: unknown): Reply {
+  return { status, body };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -25,8 +25,9 @@ const VENOM: FakeCalendar = { id: "venom123@group.calendar.google.com", summary:
 let fake: FakeGoogle;
 let dir: string;
 
-beforeAll(async () => {
-  fake = await FakeGoogle.start();
+beforeAll(() => {
+  // Google at its own address, played by nock; the login's loopback redirect is a real local server.
+  fake = FakeGoogle.intercept();
 });
 afterAll(async () => {
   await fake.stop();
@@ -564,16 +565,24 @@ describe("lazy loading", () => {
   });
 
   it("loads googleapis once, on first use (checked in a fresh process)", async () => {
-    fake.calendars = [clone(PRIMARY)];
-    const { tokenPath } = await setup();
-    const probe = fileURLToPath(new URL("./lazy-load-probe.ts", import.meta.url));
-    const root = fileURLToPath(new URL("../../../../", import.meta.url));
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", probe, paths().credentialsPath, tokenPath, fake.rootUrl],
-      { cwd: root, timeout: 30_000 },
-    );
-    expect(JSON.parse(stdout)).toEqual({ constructed: false, notConfigured: false, afterAgenda: true, events: 0 });
+    // nock cannot reach into another process: the probe talks to the same fake over a local server.
+    const served = await FakeGoogle.start();
+    try {
+      served.calendars = [clone(PRIMARY)];
+      const { tokenPath } = await setup();
+      await writeFile(paths().credentialsPath, served.credentials());
+      served.accessTokens.add((await readToken(tokenPath)).access_token ?? "");
+      const probe = fileURLToPath(new URL("./lazy-load-probe.ts", import.meta.url));
+      const root = fileURLToPath(new URL("../../../../", import.meta.url));
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", probe, paths().credentialsPath, tokenPath, served.rootUrl],
+        { cwd: root, timeout: 30_000 },
+      );
+      expect(JSON.parse(stdout)).toEqual({ constructed: false, notConfigured: false, afterAgenda: true, events: 0 });
+    } finally {
+      await served.stop();
+    }
   });
 });
 

@@ -3,8 +3,8 @@ import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, VenomError } from "../../../../src/errors.js";
 import { HuggingFaceNotFoundError } from "../../../../src/skills/huggingface/hub-errors.js";
-import { HuggingFaceSkill, repoId, type HuggingFaceSkillOptions } from "../../../../src/skills/huggingface/hugging-face-skill.js";
-import { ProviderServer, type Route } from "../../../fixtures/provider-server.js";
+import { HUGGING_FACE_URL, HuggingFaceSkill, repoId, type HuggingFaceSkillOptions } from "../../../../src/skills/huggingface/hugging-face-skill.js";
+import { closedOrigin, NockProvider, type Route } from "../nock-provider.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/huggingface/${name}`, import.meta.url), "utf8");
 const json = (name: string) => JSON.parse(fixture(name)) as object;
@@ -27,13 +27,14 @@ function hubFile(content: string): Route {
 
 const entryNotFound = { status: 404, headers: { "x-error-code": "EntryNotFound" }, body: { error: "Entry not found" } };
 
-let hub: ProviderServer;
+// The Hub at its own address, played by nock.
+let hub: NockProvider;
 
-beforeAll(async () => {
-  hub = await ProviderServer.start();
+beforeAll(() => {
+  hub = NockProvider.start(HUGGING_FACE_URL);
 });
-afterAll(async () => {
-  await hub.stop();
+afterAll(() => {
+  hub.stop();
 });
 beforeEach(() => {
   hub.reset();
@@ -249,9 +250,7 @@ describe("HuggingFaceSkill.checkConnection", () => {
     const status = await skill({ token: TOKEN }).checkConnection();
     expect(status).toEqual({ configured: true, connected: false, detail: "Hugging Face rejected HF_TOKEN (invalid or expired): replace it or leave it unset." });
 
-    const closed = await ProviderServer.start();
-    await closed.stop();
-    const down = await skill({ endpoint: closed.origin }).checkConnection();
+    const down = await skill({ endpoint: await closedOrigin() }).checkConnection();
     expect(down).toMatchObject({ connected: false, detail: expect.stringMatching(/^Hugging Face request failed: fetch failed: .*ECONNREFUSED/) });
   });
 });

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ProviderServer } from "../../../fixtures/provider-server.js";
+import { NockProvider } from "../nock-provider.js";
 
 afterEach(() => {
   vi.doUnmock("@huggingface/hub");
@@ -15,7 +15,7 @@ describe("@huggingface/hub loading", () => {
       loaded++;
       return importOriginal();
     });
-    const hub = await ProviderServer.start();
+    const hub = NockProvider.start();
     try {
       hub.on("GET", "/api/models", { body: [] });
       const { HuggingFaceSkill } = await import("../../../../src/skills/huggingface/hugging-face-skill.js");
@@ -26,7 +26,7 @@ describe("@huggingface/hub loading", () => {
       await skill.searchModels("y");
       expect(loaded).toBe(1);
     } finally {
-      await hub.stop();
+      hub.stop();
     }
   });
 });

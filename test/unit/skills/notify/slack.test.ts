@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../../src/errors.js";
 import type { NotificationEvent } from "../../../../src/skills/notify/notifier.js";
 import { createSlackSender, slackMessage } from "../../../../src/skills/notify/slack.js";
-import { WebhookSink } from "../../../support/webhook-sink.js";
-import { startHangingServer } from "./hanging-server.js";
+import { recordRequests } from "../nock-provider.js";
 
 const event: NotificationEvent = {
   title: "Pull Request ready for review: octo/demo#12",
@@ -16,27 +16,33 @@ const event: NotificationEvent = {
   issue: 12,
 };
 
-let sink: WebhookSink;
+// Slack's own webhook host, played by nock; any request nobody expects fails the test.
+const SLACK = "https://hooks.slack.com";
+const SLACK_PATH = "/services/T00000000/B00000000/fakeslacktoken";
+const SLACK_URL = `${SLACK}${SLACK_PATH}`;
 
-beforeAll(async () => {
-  sink = await WebhookSink.start();
+beforeAll(() => {
+  nock.disableNetConnect();
 });
-afterAll(async () => {
-  await sink.stop();
+afterEach(() => {
+  nock.abortPendingRequests();
+  nock.cleanAll();
 });
-beforeEach(() => {
-  sink.clear();
+afterAll(() => {
+  nock.enableNetConnect();
 });
 
 describe("createSlackSender", () => {
   it("posts Block Kit blocks with <url|text> links and a plain-text fallback", async () => {
-    await createSlackSender(sink.slackUrl())(event);
+    const requests = recordRequests(nock(SLACK).post(SLACK_PATH).reply(200, "ok"));
 
-    const request = await sink.waitFor();
-    expect(request.method).toBe("POST");
-    expect(request.path).toBe("/services/T00000000/B00000000/fakeslacktoken");
-    expect(request.headers["content-type"]).toMatch(/application\/json/);
-    expect(request.body).toEqual({
+    await createSlackSender(SLACK_URL)(event);
+
+    const [request] = requests;
+    expect(request?.method).toBe("POST");
+    expect(request?.path).toBe("/services/T00000000/B00000000/fakeslacktoken");
+    expect(request?.headers["content-type"]).toMatch(/application\/json/);
+    expect(JSON.parse(request?.body ?? "")).toEqual({
       text: "Pull Request ready for review: octo/demo#12\nFix &lt;!channel&gt; &amp; the login form\nhttps://github.com/octo/demo/pull/34",
       blocks: [
         { type: "header", text: { type: "plain_text", text: event.title, emoji: true } },
@@ -63,24 +69,20 @@ describe("createSlackSender", () => {
   });
 
   it("throws one line with the status and Slack's reason, without retrying", async () => {
-    const send = createSlackSender(sink.slackUrl());
-    sink.failNext(404, 1, { body: "no_service" });
+    const send = createSlackSender(SLACK_URL);
+    // Slack answers errors in plain text.
+    const requests = recordRequests(nock(SLACK).post(SLACK_PATH).reply(404, "no_service").post(SLACK_PATH).reply(500, "internal_server_error"));
     await expect(send(event)).rejects.toThrow(/^Slack webhook answered 404: no_service$/);
-    sink.failNext(500);
     const error = (await send(event).catch((caught: unknown) => caught)) as Error;
     expect(error.message).toBe("Slack webhook answered 500: internal_server_error");
     expect(error.message).not.toContain("fakeslacktoken");
-    expect(sink.received).toHaveLength(2);
+    expect(requests).toHaveLength(2);
   });
 
   it("gives up after the timeout", async () => {
-    const server = await startHangingServer();
-    try {
-      const send = createSlackSender(`${server.origin}/services/T0/B0/x`, { timeoutMs: 300 });
-      await expect(send(event)).rejects.toThrow(/^Slack webhook timed out after 0.3 s$/);
-    } finally {
-      await server.stop();
-    }
+    nock(SLACK).post("/services/T0/B0/x").delay(60_000).reply(200, "ok");
+    const send = createSlackSender(`${SLACK}/services/T0/B0/x`, { timeoutMs: 300 });
+    await expect(send(event)).rejects.toThrow(/^Slack webhook timed out after 0.3 s$/);
   });
 
   it("rejects a malformed URL with one line naming SLACK_WEBHOOK_URL", () => {

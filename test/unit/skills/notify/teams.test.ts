@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../../src/errors.js";
 import type { NotificationEvent } from "../../../../src/skills/notify/notifier.js";
 import { createTeamsSender, teamsMessage } from "../../../../src/skills/notify/teams.js";
-import { WebhookSink } from "../../../support/webhook-sink.js";
-import { startHangingServer } from "./hanging-server.js";
+import { recordRequests } from "../nock-provider.js";
 
 const event: NotificationEvent = {
   title: "Pull Request ready for review: octo/demo#12",
@@ -16,27 +16,33 @@ const event: NotificationEvent = {
   issue: 12,
 };
 
-let sink: WebhookSink;
+// A Teams incoming webhook host, played by nock; any request nobody expects fails the test.
+const TEAMS = "https://example.webhook.office.com";
+const TEAMS_PATH = "/webhookb2/fake-teams/IncomingWebhook/fake/fake";
+const TEAMS_URL = `${TEAMS}${TEAMS_PATH}`;
 
-beforeAll(async () => {
-  sink = await WebhookSink.start();
+beforeAll(() => {
+  nock.disableNetConnect();
 });
-afterAll(async () => {
-  await sink.stop();
+afterEach(() => {
+  nock.abortPendingRequests();
+  nock.cleanAll();
 });
-beforeEach(() => {
-  sink.clear();
+afterAll(() => {
+  nock.enableNetConnect();
 });
 
 describe("createTeamsSender", () => {
   it("posts a message carrying an Adaptive Card", async () => {
-    await createTeamsSender(sink.teamsUrl())(event);
+    const requests = recordRequests(nock(TEAMS).post(TEAMS_PATH).reply(200, "1"));
 
-    const request = await sink.waitFor();
-    expect(request.method).toBe("POST");
-    expect(request.path).toBe("/webhookb2/fake-teams/IncomingWebhook/fake/fake");
-    expect(request.headers["content-type"]).toBe("application/json");
-    expect(request.body).toEqual({
+    await createTeamsSender(TEAMS_URL)(event);
+
+    const [request] = requests;
+    expect(request?.method).toBe("POST");
+    expect(request?.path).toBe("/webhookb2/fake-teams/IncomingWebhook/fake/fake");
+    expect(request?.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(request?.body ?? "")).toEqual({
       type: "message",
       attachments: [
         {
@@ -78,26 +84,21 @@ describe("createTeamsSender", () => {
   });
 
   it("throws with the status on a non-2xx answer", async () => {
-    const send = createTeamsSender(sink.teamsUrl());
-    sink.failNext(500);
+    const send = createTeamsSender(TEAMS_URL);
+    nock(TEAMS).post(TEAMS_PATH).reply(500, "internal_server_error").post(TEAMS_PATH).reply(404, "not_found");
     await expect(send(event)).rejects.toThrow(/^Teams webhook answered 500 Internal Server Error$/);
-    sink.failNext(404);
     await expect(send(event)).rejects.toThrow(/^Teams webhook answered 404 Not Found$/);
   });
 
   it("throws when a legacy connector reports a failure inside a 200", async () => {
-    sink.failNext(200, 1, { body: "Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=0,server=msgapi" });
-    await expect(createTeamsSender(sink.teamsUrl())(event)).rejects.toThrow(/^Teams webhook answered 429 \(reported in a 200 response\)$/);
+    nock(TEAMS).post(TEAMS_PATH).reply(200, "Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=0,server=msgapi");
+    await expect(createTeamsSender(TEAMS_URL)(event)).rejects.toThrow(/^Teams webhook answered 429 \(reported in a 200 response\)$/);
   });
 
   it("gives up after the timeout", async () => {
-    const server = await startHangingServer();
-    try {
-      const send = createTeamsSender(`${server.origin}/webhookb2/x`, { timeoutMs: 300 });
-      await expect(send(event)).rejects.toThrow(/^Teams webhook timed out after 0.3 s$/);
-    } finally {
-      await server.stop();
-    }
+    nock(TEAMS).post("/webhookb2/x").delay(60_000).reply(200, "1");
+    const send = createTeamsSender(`${TEAMS}/webhookb2/x`, { timeoutMs: 300 });
+    await expect(send(event)).rejects.toThrow(/^Teams webhook timed out after 0.3 s$/);
   });
 
   it("rejects a non-http URL with one line naming TEAMS_WEBHOOK_URL", () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { VenomError } from "../../../../src/errors.js";
 import type { WebProvider } from "../../../../src/skills/web-search/types.js";
 import { WebSearchSkill, type WebSearchSkillOptions } from "../../../../src/skills/web-search/web-search-skill.js";
-import { ProviderServer } from "../../../fixtures/provider-server.js";
+import { closedOrigin, NockProvider } from "../nock-provider.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url), "utf8");
 const ddgPage = fixture("duckduckgo-results.html");
@@ -12,13 +12,14 @@ const tavilyAnswer = JSON.parse(fixture("tavily-search.json")) as Record<string,
 const log = pino({ level: "silent" });
 const API_KEY = "tvly-dev-0123456789abcdefghijKLMNOP";
 
-let server: ProviderServer;
+// Tavily, DuckDuckGo and web pages, played by nock at one made-up origin.
+let server: NockProvider;
 
-beforeAll(async () => {
-  server = await ProviderServer.start();
+beforeAll(() => {
+  server = NockProvider.start();
 });
-afterAll(async () => {
-  await server.stop();
+afterAll(() => {
+  server.stop();
 });
 beforeEach(() => {
   server.reset();
@@ -26,7 +27,9 @@ beforeEach(() => {
 });
 
 function skill(options: Partial<WebSearchSkillOptions> = {}): WebSearchSkill {
-  return new WebSearchSkill({ tavilyBaseUrl: server.origin, ddgUrl: `${server.origin}/html/`, log, ...options });
+  // Page reads check the host's addresses (see page-address.test.ts); the made-up origin has none.
+  const anyHost = () => Promise.resolve();
+  return new WebSearchSkill({ tavilyBaseUrl: server.origin, ddgUrl: `${server.origin}/html/`, log, checkPageHost: anyHost, ...options });
 }
 
 describe("WebSearchSkill.search with Tavily", () => {
@@ -69,9 +72,7 @@ describe("WebSearchSkill.search with Tavily", () => {
   });
 
   it("falls back when Tavily is unreachable or answers with a body it cannot use", async () => {
-    const closed = await ProviderServer.start();
-    await closed.stop();
-    const unreachable = await skill({ tavilyApiKey: API_KEY, tavilyBaseUrl: closed.origin }).search("vitest");
+    const unreachable = await skill({ tavilyApiKey: API_KEY, tavilyBaseUrl: await closedOrigin() }).search("vitest");
     expect(unreachable.source).toBe("duckduckgo");
     expect(unreachable.fallbackReason).toMatch(/^Tavily failed: Tavily request failed: fetch failed: .*ECONNREFUSED/);
 

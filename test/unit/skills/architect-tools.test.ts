@@ -1,0 +1,35 @@
+// Which skill tools the Architect gets: web_search and hf_search only when the operator turned them on.
+import { describe, expect, it } from "vitest";
+import { readConfig } from "../../../src/config/env.js";
+import { architectSkillTools } from "../../../src/skills/architect-tools.js";
+
+const skills = {
+  webSearch: { search: () => Promise.reject(new Error("not in this test")) },
+  huggingFace: { searchModels: () => Promise.resolve([]), searchDatasets: () => Promise.resolve([]) },
+};
+const names = (env: Record<string, string>) => architectSkillTools(readConfig(env, "/tmp").integrations, skills).map((tool) => tool.name);
+
+describe("architectSkillTools", () => {
+  it("offers nothing by default: issue text never leaves the host for a search engine or the Hub", () => {
+    expect(names({})).toEqual([]);
+    // Base-URL overrides alone turn nothing on.
+    expect(names({ VENOM_DDG_URL: "http://127.0.0.1:9/html/", HF_ENDPOINT: "http://127.0.0.1:9" })).toEqual([]);
+    expect(names({ VENOM_WEB_SEARCH: "false", VENOM_HF_SEARCH: "no" })).toEqual([]);
+  });
+
+  it("offers web_search with VENOM_WEB_SEARCH=true or a TAVILY_API_KEY", () => {
+    expect(names({ VENOM_WEB_SEARCH: "true" })).toEqual(["web_search"]);
+    expect(names({ TAVILY_API_KEY: "tvly-dev-0123456789abcdef" })).toEqual(["web_search"]);
+  });
+
+  it("offers hf_search with VENOM_HF_SEARCH=true or an HF_TOKEN", () => {
+    expect(names({ VENOM_HF_SEARCH: "1" })).toEqual(["hf_search"]);
+    expect(names({ HF_TOKEN: "hf_abcdefghijklmnopqrstuvwxyz0123456789" })).toEqual(["hf_search"]);
+    expect(names({ VENOM_WEB_SEARCH: "on", HF_TOKEN: "hf_abcdefghijklmnopqrstuvwxyz0123456789" })).toEqual(["web_search", "hf_search"]);
+  });
+
+  it("refuses a switch that is neither true nor false, naming it", () => {
+    expect(() => readConfig({ VENOM_WEB_SEARCH: "maybe" }, "/tmp")).toThrow(/^VENOM_WEB_SEARCH must be true or false, got "maybe"/);
+    expect(() => readConfig({ VENOM_HF_SEARCH: "sometimes" }, "/tmp")).toThrow(/^VENOM_HF_SEARCH must be true or false, got "sometimes"/);
+  });
+});
