@@ -127,8 +127,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, factory: Ven
       const loaded = config();
       const venom = await factory(loaded, {});
       try {
-        // Details come masked from checkConnections.
-        const statuses = await venom.checkConnections();
+        // Details come masked; a probe that never answers is reported after 30 s, not waited on for minutes.
+        const statuses = await venom.checkConnections({ timeoutMs: 30_000 });
         io.out(options.json ? JSON.stringify({ integrations: statuses }) : formatStatuses(statuses));
         if (statuses.some((status) => status.configured && status.connected === false)) exitCode = 1;
       } finally {

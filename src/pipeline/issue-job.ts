@@ -352,7 +352,9 @@ class IssueRun {
     const human = comments.filter((comment) => comment.authorType !== "Bot" && comment.author !== botLogin);
     const authorTrusted = await trusted(details.author, details.authorAssociation);
     // Before any model call: text an outsider changed after a maintainer asked for the run is not run on.
-    const unconfirmed = unconfirmedEditError(this.#checkpoint.triggerTextFingerprint, details, authorTrusted);
+    // A retry (a writer's `/venom retry`, or the dashboard's operator) asks for a run on the text as it is now.
+    const fingerprint = this.#context.job.trigger === "retry" ? undefined : this.#checkpoint.triggerTextFingerprint;
+    const unconfirmed = unconfirmedEditError(fingerprint, details, authorTrusted);
     if (unconfirmed) throw unconfirmed;
     return {
       number: details.number,

@@ -172,4 +172,13 @@ describe("hostile input", () => {
     expect(prompt).toMatch(/Issue title by @outsider \(UNTRUSTED/);
     expect(prompt).toMatch(/Issue body by @outsider \(UNTRUSTED[^\n]*\n```text\nadd\(2,3\) returns -1\n\nAlso add/);
   });
+  it("a maintainer's /venom retry after such a stop runs on the current text", async () => {
+    const asLabelled = "add(2,3) returns -1";
+    const issue = github.addIssue(repo, { title: "[edited] retried after an edit", body: `${asLabelled}\n\nedited`, labels: ["venom"], user: "outsider" });
+    await deliver(venom.url, "issues", labeledPayload(issue.number, issue.title, asLabelled), { secret });
+    expect((await finished(issue.number, "label")).state).toBe("failed");
+    github.setPermission(repo, "maintainer", "write");
+    await deliver(venom.url, "issue_comment", commentPayload(issue, "maintainer", "/venom retry"), { secret });
+    expect(await finished(issue.number, "retry")).toMatchObject({ state: "succeeded", checks: "passed" });
+  });
 });
