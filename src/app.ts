@@ -2,7 +2,7 @@
 import type { ApplicationFunction } from "probot";
 import type { TriggerPayload } from "./intake/decide.js";
 import { describeOutcome, type Intake } from "./intake/intake.js";
-import type { PermissionRequest } from "./intake/permissions.js";
+import type { PermissionRequest } from "./github/permissions.js";
 
 export interface AppDependencies {
   intake: Intake;

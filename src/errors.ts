@@ -22,6 +22,22 @@ export class ConfigError extends VenomError {
   }
 }
 
+/** A run stopped because a person asked (`/venom cancel`, the dashboard): an abort reason, never a failure. */
+export class CancelledError extends VenomError {
+  constructor(message = "cancelled by /venom cancel") {
+    super("user", message);
+    this.name = "CancelledError";
+  }
+}
+
+/** A run stopped because the worker is shutting down: not the job's fault, the next start resumes it. */
+export class ShutdownError extends VenomError {
+  constructor(message = "worker shutting down") {
+    super("transient", message);
+    this.name = "ShutdownError";
+  }
+}
+
 export const transientError = (message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) =>
   new VenomError("transient", message, options);
 export const permanentError = (message: string, options?: { cause?: unknown }) =>

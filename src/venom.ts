@@ -4,7 +4,6 @@ import { Probot, ProbotOctokit } from "probot";
 import { createAppFunction } from "./app.js";
 import { readConfig, type VenomConfig } from "./config/env.js";
 import { createDashboardRoutes, isAuthorized } from "./dashboard/api.js";
-import { CHECKING, describeConfigured, probe, withinTimeout, type IntegrationStatus } from "./dashboard/integrations.js";
 import { StatusCache } from "./dashboard/status-cache.js";
 import { withApiVersion } from "./github/api-version.js";
 import { GitHubClients, triggerAssignee } from "./github/clients.js";
@@ -15,14 +14,16 @@ import type { RouteHandler } from "./http/respond.js";
 import { createHttpServer, listen } from "./http/server.js";
 import { DeliveryDispatcher } from "./intake/dispatcher.js";
 import { Intake } from "./intake/intake.js";
-import { PermissionCache } from "./intake/permissions.js";
+import { PermissionCache } from "./github/permissions.js";
 import { RepoLabelCache } from "./intake/repo-label.js";
 import { Poller } from "./intake/poller.js";
 import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
 import { createLogger, createMasker, type Logger } from "./log.js";
 import type { DeliveryInbox } from "./queue/inbox.js";
 import { InboxPruner } from "./queue/inbox-pruner.js";
-import { openDatabase, SqliteInbox, SqliteJobQueue } from "./queue/sqlite-queue.js";
+import { openDatabase } from "./queue/sqlite-database.js";
+import { SqliteInbox } from "./queue/sqlite-inbox.js";
+import { SqliteJobQueue } from "./queue/sqlite-queue.js";
 import type { RedisInbox } from "./queue/redis-inbox.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
@@ -30,15 +31,22 @@ import { createLlmClient, type LlmClient } from "./llm/client.js";
 import { createCheckRunner } from "./pipeline/sandbox/create-check-runner.js";
 import type { SandboxReport } from "./pipeline/sandbox/types.js";
 import type { IssueJobDependencies } from "./pipeline/issue-job.js";
-import type { Plan as IssueJobPlan } from "./pipeline/agents.js";
+import { RunGuard } from "./pipeline/run-guard.js";
+import { lazy } from "./shared/lazy.js";
+import { approvedPlanFrom } from "./pipeline/approved-plan.js";
 import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
+import { throughTraffic } from "./skills/notify/through-traffic.js";
 import { PlatformSkill } from "./skills/platform.js";
-import { Integrator, Orchestrator } from "./pipeline/orchestrator.js";
-import { architectSkillTools } from "./skills/architect-tools.js";
-import { GoogleCalendarSkill } from "./skills/google-calendar/google-calendar-skill.js";
-import { HuggingFaceSkill } from "./skills/huggingface/hugging-face-skill.js";
-import { WebSearchSkill } from "./skills/web-search/web-search-skill.js";
+import { Integrator, Orchestrator } from "./api/orchestrator.js";
+import { sandboxIntegration } from "./pipeline/sandbox/sandbox-integration.js";
+import { githubIntegration } from "./skills/github-integration.js";
+import type { Integration, IntegrationStatus } from "./skills/integration.js";
+import { llmIntegration } from "./skills/llm-integration.js";
+import { checkConnections, createSkills, integrationTools, pendingStatuses } from "./skills/registry.js";
+import type { GoogleCalendarSkill } from "./skills/google-calendar/google-calendar-skill.js";
+import type { HuggingFaceSkill } from "./skills/huggingface/hugging-face-skill.js";
+import type { WebSearchSkill } from "./skills/web-search/web-search-skill.js";
 import { createGitHubThrottle, withGitHubTraffic } from "./traffic/github-throttle.js";
 import { createInboundLimiter, type InboundLimiter } from "./traffic/inbound-limiter.js";
 import { createTrafficControl, type TrafficControl } from "./traffic/traffic-control.js";
@@ -138,8 +146,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
           ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
           model: config.llm.model,
           log: log.child({ name: "llm" }),
-          // The client keeps its own retry loop; the traffic layer limits, counts and breaks.
-          fetch: traffic.fetchFor("openai", { retry: false }),
+          // The traffic layer limits, counts and retries each call (Retry-After honoured); the client words the failure.
+          traffic,
         })
       : undefined;
   const notifier = new Notifier(
@@ -148,26 +156,9 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     // Notifications carry issue titles, model text and checks' output: the app's own secrets never leave in them.
     createMasker(config.secrets),
   );
-  const { integrations } = config;
-  const webSearch = new WebSearchSkill({
-    ...(integrations.tavilyApiKey ? { tavilyApiKey: integrations.tavilyApiKey } : {}),
-    ...(integrations.tavilyBaseUrl ? { tavilyBaseUrl: integrations.tavilyBaseUrl } : {}),
-    ...(integrations.ddgUrl ? { ddgUrl: integrations.ddgUrl } : {}),
-    fetchFor: (provider) => traffic.fetchFor(provider),
-    log: log.child({ name: "web-search" }),
-  });
-  const huggingFace = new HuggingFaceSkill({
-    ...(integrations.hfToken ? { token: integrations.hfToken } : {}),
-    ...(integrations.hfEndpoint ? { endpoint: integrations.hfEndpoint } : {}),
-    fetch: traffic.fetchFor("huggingface"),
-    log: log.child({ name: "huggingface" }),
-  });
-  const calendar = new GoogleCalendarSkill({
-    ...integrations.calendar,
-    // googleapis keeps its own retries; the traffic layer limits, counts and breaks.
-    fetch: traffic.fetchFor("google", { retry: false }),
-    log: log.child({ name: "calendar" }),
-  });
+  // Every skill from the one registry, each request through the traffic layer.
+  const skillIntegrations = createSkills({ config, fetch: (provider, fetchOptions) => traffic.fetchFor(provider, fetchOptions), log });
+  const calendar = skillIntegrations.calendar.skill;
   traffic.onDegradedChange((change) => {
     if (change.degraded) {
       log.warn({ until: change.until, reason: change.reason }, "Degraded mode: no new runs start until the cooldown ends");
@@ -184,6 +175,13 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   });
   const permissions = new PermissionCache();
   const checks = createCheckRunner(config);
+  /** The one list doctor, the status API, the dashboard and the Architect's extra tools iterate. */
+  const integrations: Integration[] = [
+    githubIntegration(config.github, github),
+    llmIntegration(config.llm),
+    sandboxIntegration(() => checks.isolationReport()),
+    ...Object.values(skillIntegrations),
+  ];
   const maxAttempts = options.maxAttempts ?? 3;
   const worker = new Worker({
     queue,
@@ -198,16 +196,9 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         notifier,
         permissions,
         botLogin: () => lookupBotLogin(),
-        architectTools: () => architectSkillTools(config.integrations, { webSearch, huggingFace }),
-        runGuard: traffic,
-        approvedPlan: async (repo, issue, currentJobId) => {
-          const previous = (await queue.list({ repo, limit: 50 })).find(
-            (job) =>
-              job.issue === issue && job.id !== currentJobId && job.state === "succeeded" && (job.command === "plan" || job.data.planOnly === true),
-          );
-          const plan = previous?.data.plan as IssueJobPlan | undefined;
-          return plan && typeof plan.summary === "string" && Array.isArray(plan.steps) ? plan : undefined;
-        },
+        architectTools: () => integrationTools(integrations),
+        runGuard: new RunGuard({ limit: traffic.settings.runsPerIssuePerHour, degraded: traffic, log: log.child({ name: "run-guard" }) }),
+        approvedPlan: approvedPlanFrom(queue),
         ...(config.integrations.calendar.enabled
           ? { afterPullRequest: async (pull) => void (await calendar.scheduleReview({ repo: pull.repo, prNumber: pull.prNumber, prUrl: pull.prUrl })) }
           : {}),
@@ -248,59 +239,20 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const pipelineDependencies = { config, queue, worker, github, poller, notifier };
   const orchestrator = new Orchestrator(pipelineDependencies);
   const integrator = new Integrator(pipelineDependencies);
-  const skills = { platform: new PlatformSkill({ config, github, notifier }), webSearch, huggingFace, calendar };
+  const skills = {
+    platform: new PlatformSkill({ config, github, notifier }),
+    webSearch: skillIntegrations.webSearch.skill,
+    huggingFace: skillIntegrations.huggingFace.skill,
+    calendar,
+  };
 
-  const githubNotConfigured = "GitHub not configured: set APP_ID and PRIVATE_KEY (App) or GITHUB_TOKEN and GITHUB_REPO_NAME (token mode)";
-  const llmStatus: IntegrationStatus = config.llm.apiKey || config.llm.baseUrl
-    ? { name: "llm", configured: true, detail: `model ${config.llm.model} at ${config.llm.baseUrl ?? "https://api.openai.com/v1"}` }
-    : { name: "llm", configured: false, detail: "not configured (set OPENAI_API_KEY or OPENAI_BASE_URL)" };
   // Details are masked here once, for doctor, the dashboard and /venom/api/status alike.
   const mask = createMasker(config.secrets);
-  /** What the config alone says, with no request made: the dashboard's answer until the first probes end. */
-  const knownStatuses = (): IntegrationStatus[] =>
-    [
-      { name: "github", configured: config.github.mode !== "none", detail: config.github.mode === "none" ? githubNotConfigured : CHECKING },
-      llmStatus,
-      ...describeConfigured(config),
-    ].map((status) => ({ ...status, detail: mask(status.detail) }));
-
-  /** Every probe runs at once; `timeoutMs` bounds each (the dashboard's background probe), doctor waits for all. */
-  const checkConnections = async (options: { timeoutMs?: number } = {}): Promise<IntegrationStatus[]> => {
-    const bounded = (name: string, work: IntegrationStatus | Promise<IntegrationStatus>, where?: string) =>
-      withinTimeout(name, work, options.timeoutMs, where);
-    const githubStatus = bounded(
-      "github",
-      probe("github", config.github.mode !== "none", githubNotConfigured, async () => {
-        const login = await github.botLogin();
-        return `${config.github.mode} mode as ${login ?? "unknown"} on ${config.github.apiBaseUrl}`;
-      }),
-      config.github.apiBaseUrl,
-    );
-    // Live probes only for what the user configured: an unconfigured skill never reaches the network.
-    const skillStatuses = Promise.all([
-      integrations.webSearch
-        ? bounded("web-search", webSearch.checkConnection().then((status) => ({ name: "web-search", ...status })))
-        : { name: "web-search", configured: false, detail: "off (set VENOM_WEB_SEARCH=true or TAVILY_API_KEY)" },
-      integrations.hfSearch
-        ? bounded("huggingface", huggingFace.checkConnection().then((status) => ({ name: "huggingface", ...status })))
-        : { name: "huggingface", configured: false, detail: "off (set VENOM_HF_SEARCH=true or HF_TOKEN)" },
-      bounded("google-calendar", calendar.checkConnection().then((status) => ({ name: "google-calendar", ...status }))),
-    ]);
-    const sandboxStatus = bounded(
-      "sandbox",
-      checks.isolationReport().then((report) => ({
-        name: "sandbox",
-        configured: report.kind !== "unavailable",
-        ...(report.kind === "unavailable" ? { connected: false } : report.kind === "none" ? {} : { connected: true }),
-        detail: report.detail,
-      })),
-    );
-    const [githubResult, sandboxResult, skillResults] = await Promise.all([githubStatus, sandboxStatus, skillStatuses]);
-    return [githubResult, llmStatus, sandboxResult, ...describeConfigured(config), ...skillResults].map((status) => ({ ...status, detail: mask(status.detail) }));
-  };
+  const checkAll = (options: { timeoutMs?: number } = {}) =>
+    checkConnections(integrations, { ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), mask });
   const statusCache = new StatusCache({
-    probe: () => checkConnections({ timeoutMs: options.probeTimeoutMs ?? 5_000 }),
-    initial: knownStatuses,
+    probe: () => checkAll({ timeoutMs: options.probeTimeoutMs ?? 5_000 }),
+    initial: () => pendingStatuses(integrations, mask),
     log: log.child({ name: "status" }),
   });
 
@@ -351,7 +303,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     skills,
     traffic,
     inbound,
-    checkConnections,
+    checkConnections: checkAll,
     isolationReport: () => checks.isolationReport(),
     async listen(port = config.server.port, host = config.server.host) {
       server = createHttpServer(routes, log.child({ name: "http" }));
@@ -396,25 +348,13 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   return venom;
 }
 
-/** Every notification goes through the traffic layer: limited, counted, and broken on repeated failures. */
-function throughTraffic(
-  senders: ReturnType<typeof createChannelSenders>,
-  traffic: TrafficControl,
-): ReturnType<typeof createChannelSenders> {
-  const wrapped: ReturnType<typeof createChannelSenders> = {};
-  for (const [channel, sender] of Object.entries(senders) as Array<[keyof typeof senders, NonNullable<(typeof senders)["discord"]>]>) {
-    wrapped[channel] = (event) => traffic.run(channel, "post", () => sender(event), { retry: false });
-  }
-  return wrapped;
-}
-
-/** SQLite under VENOM_DATA_DIR by default; Redis (BullMQ) when REDIS_URL is set, for several workers and machines. */
+/** SQLite under VENOM_DATA_DIR by default; Redis when REDIS_URL is set, for several workers and machines. */
 async function openQueue(config: VenomConfig, log: Logger): Promise<{ queue: JobQueue; inbox: DeliveryInbox }> {
   if (config.redisUrl) {
-    // Loaded only when used: BullMQ and ioredis are large.
-    const [{ BullmqJobQueue }, { RedisInbox }] = await Promise.all([import("./queue/bullmq-queue.js"), import("./queue/redis-inbox.js")]);
+    // Loaded only when used: ioredis is large.
+    const [{ RedisJobQueue }, { RedisInbox }] = await Promise.all([import("./queue/redis-queue.js"), import("./queue/redis-inbox.js")]);
     return {
-      queue: new BullmqJobQueue({ connection: config.redisUrl, log: log.child({ name: "queue" }) }),
+      queue: new RedisJobQueue({ connection: config.redisUrl, log: log.child({ name: "queue" }) }),
       inbox: new RedisInbox({ connection: config.redisUrl, log: log.child({ name: "inbox" }) }),
     };
   }
@@ -424,11 +364,8 @@ async function openQueue(config: VenomConfig, log: Logger): Promise<{ queue: Job
 
 /** The Issue-to-PR pipeline (git, tools, the model loop) loads with the first job, not at start-up. */
 function lazyIssueJobHandler(dependencies: IssueJobDependencies): JobHandler {
-  let handler: Promise<JobHandler> | undefined;
-  return async (context) => {
-    handler ??= import("./pipeline/issue-job.js").then((module) => module.createIssueJobHandler(dependencies));
-    return (await handler)(context);
-  };
+  const handler = lazy(async () => (await import("./pipeline/issue-job.js")).createIssueJobHandler(dependencies));
+  return async (context) => (await handler())(context);
 }
 
 /** "dashboard" for a request carrying the dashboard token; a malformed cookie proves nothing (and throws nothing). */

@@ -6,8 +6,8 @@ import { getPrivateKey } from "@probot/get-private-key";
 // zod/mini: the same validation as zod with a fraction of its modules, since this runs at every start-up.
 import * as z from "zod/mini";
 import { ConfigError } from "../errors.js";
-import { readTrafficEnv } from "../traffic/traffic-env.js";
-import type { TrafficSettingsOverrides } from "../traffic/traffic-settings.js";
+import { readTrafficEnv } from "./traffic-env.js";
+import type { TrafficSettingsOverrides } from "./traffic-settings.js";
 
 export type Env = Record<string, string | undefined>;
 export type GitHubMode = "app" | "token" | "none";
@@ -141,7 +141,7 @@ const schema = z.object({
     (value) => /^[A-Za-z0-9][\w.-]{0,38}$/.test(value),
     'must be one GitHub login without "@", e.g. venom-helper (a user, since GitHub Apps cannot be assigned)',
   ),
-  HF_TOKEN: optionalString,
+  HF_TOKEN: checked((value) => value.startsWith("hf_"), "must be a Hugging Face access token (it starts with hf_)"),
   HF_ENDPOINT: url("Hugging Face endpoint"),
   DISCORD_WEBHOOK_URL: url("Discord webhook"),
   SLACK_WEBHOOK_URL: url("Slack webhook"),

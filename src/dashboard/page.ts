@@ -1,6 +1,6 @@
 // The "External Integrations" dashboard page: integrations, jobs and traffic, rendered on the server.
 import type { JobRecord } from "../queue/types.js";
-import { CHECKING, type IntegrationStatus } from "./integrations.js";
+import { CHECKING, type IntegrationStatus } from "../skills/integration.js";
 import type { StatusSnapshot } from "./status-cache.js";
 
 export function escapeHtml(text: string): string {

@@ -1,6 +1,6 @@
 // The dashboard's integration status: the last known answer at once, fresh probes in the background, one batch at a time.
 import type { Logger } from "pino";
-import type { IntegrationStatus } from "./integrations.js";
+import type { IntegrationStatus } from "../skills/integration.js";
 
 export interface StatusSnapshot {
   integrations: IntegrationStatus[];

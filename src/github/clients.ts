@@ -1,7 +1,7 @@
 // Authenticated GitHub clients for both credential modes (App installation tokens, or GITHUB_TOKEN).
 import type { Probot, ProbotOctokit } from "probot";
 import type { GitHubConfig } from "../config/env.js";
-import type { PollTarget } from "../intake/poller.js";
+import type { PollTarget } from "./poll-target.js";
 import { BACKGROUND_REQUEST } from "../traffic/github-throttle.js";
 import type { EtagCache, GitHubRequest } from "./conditional-request.js";
 import { freshInstallationToken, type InstallationAuth } from "./installation-token.js";

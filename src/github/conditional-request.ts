@@ -1,4 +1,5 @@
 // GET with If-None-Match: an unchanged answer is a 304, which GitHub does not count against the rate limit.
+import { LRUCache } from "lru-cache";
 
 /** The subset of Octokit's `request` this needs. */
 export type GitHubRequest = (
@@ -35,12 +36,11 @@ const MAX_PAGES = 100;
 
 /** Remembers the ETag and data of each GET (each page of a list apart), keyed by route, parameters and credential scope. */
 export class EtagCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #maxEntries: number;
+  readonly #entries: LRUCache<string, Entry>;
 
   /** Sized for a few requests per repository over thousands of repositories; each entry holds one page. */
   constructor(maxEntries = 50_000) {
-    this.#maxEntries = maxEntries;
+    this.#entries = new LRUCache({ max: maxEntries });
   }
 
   async get<T>(
@@ -101,9 +101,7 @@ export class EtagCache {
   }
 
   #remember(key: string, entry: Entry): void {
-    this.#entries.delete(key);
     this.#entries.set(key, entry);
-    if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 }
 

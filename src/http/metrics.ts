@@ -1,7 +1,6 @@
 // GET /metrics: Prometheus text. prom-client loads with the first scrape; until then counts are plain numbers.
 import { emitterEventNames } from "@octokit/webhooks";
 import type { Registry } from "prom-client";
-import type { JobQueue, JobState } from "../queue/types.js";
 import { pathOf, type RouteHandler } from "./respond.js";
 
 type Registration = (registry: Registry) => void | Promise<void>;
@@ -21,16 +20,21 @@ const OUTCOMES: ReadonlySet<string> = new Set(["accepted", "duplicate", "refused
 export interface Metrics {
   /** What happened to a webhook delivery: accepted, duplicate, refused, over_limit, too_large, unread, busy. */
   countDelivery(event: string, outcome: string): void;
-  countJobFinished(state: JobState): void;
+  countJobFinished(state: string): void;
   /** Adds collectors to the registry when it is built (the traffic layer's metrics). */
   onRegistry(registration: Registration): void;
   /** The app's own registry (never prom-client's global one), built on first use. */
   registry(): Promise<Registry>;
 }
 
-export function createMetrics(queue: JobQueue): Metrics {
+/** What the metrics read from the queue at scrape time: how many jobs are in each state. */
+export interface JobCounts {
+  counts(): Promise<object>;
+}
+
+export function createMetrics(queue: JobCounts): Metrics {
   const deliveries = new Map<string, number>();
-  const jobsFinished = new Map<JobState, number>();
+  const jobsFinished = new Map<string, number>();
   const registrations: Registration[] = [];
   let built: Promise<Registry> | undefined;
 
@@ -68,7 +72,7 @@ export function createMetrics(queue: JobQueue): Metrics {
       registers: [registry],
       async collect() {
         const counts = await queue.counts();
-        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+        for (const [state, count] of Object.entries(counts) as Array<[string, number]>) this.set({ state }, count);
       },
     });
     for (const registration of registrations) await registration(registry);

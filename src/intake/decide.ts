@@ -1,8 +1,10 @@
 // Whether an event starts, cancels or retries a run: a pure function of (event, settings, permission).
+import { isWriter, type Permission } from "../github/permissions.js";
 import type { JobCommand, Trigger } from "../queue/types.js";
-import { triggerTextFingerprint, type IssueTextFields } from "./issue-fingerprint.js";
 
-export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+export { isWriter, type Permission };
+import { triggerTextFingerprint, type IssueTextFields } from "../github/issue-fingerprint.js";
+
 
 /** The few payload fields the decision reads; the official webhook payloads satisfy it. */
 export interface TriggerPayload {
@@ -50,7 +52,6 @@ export type Decision =
 
 export type SlashCommand = "fix" | "plan" | "retry" | "cancel";
 const SLASH_COMMANDS: readonly SlashCommand[] = ["fix", "plan", "retry", "cancel"];
-const WRITERS: readonly Permission[] = ["admin", "maintain", "write"];
 
 /** `/venom fix` → "fix"; `/venom` alone → "fix"; anything else after `/venom` → undefined. */
 export function parseSlashCommand(body: string | undefined): SlashCommand | "unknown" | undefined {
@@ -59,10 +60,6 @@ export function parseSlashCommand(body: string | undefined): SlashCommand | "unk
   if (!match) return undefined;
   const word = (match[1] ?? "fix").toLowerCase() as SlashCommand;
   return SLASH_COMMANDS.includes(word) ? word : "unknown";
-}
-
-export function isWriter(permission: Permission | undefined): boolean {
-  return permission !== undefined && WRITERS.includes(permission);
 }
 
 export function isBot(user: { login?: string; type?: string } | null | undefined, botLogin?: string): boolean {

@@ -11,8 +11,8 @@ import {
   type Permission,
   type TriggerPayload,
 } from "./decide.js";
-import { triggerTextFingerprint } from "./issue-fingerprint.js";
-import type { PermissionCache, PermissionRequest } from "./permissions.js";
+import { triggerTextFingerprint } from "../github/issue-fingerprint.js";
+import type { PermissionCache, PermissionRequest } from "../github/permissions.js";
 import type { ContentRequest, RepoLabelCache } from "./repo-label.js";
 
 export type IntakeOutcome =

@@ -2,16 +2,11 @@
 import type { Logger } from "pino";
 import { EtagCache, type GitHubRequest } from "../github/conditional-request.js";
 import { mapLimited } from "../github/map-limited.js";
+import type { PollTarget } from "../github/poll-target.js";
+
+export type { PollTarget };
 import type { Intake } from "./intake.js";
 
-/** One repository to poll, with the request function authenticated for it. */
-export interface PollTarget {
-  repo: string;
-  installationId?: number;
-  request: GitHubRequest;
-  /** The repository's `pushed_at`: its `.github/venom.yml` is read again only when this changes. */
-  pushedAt?: string | undefined;
-}
 
 export interface PollSettings {
   triggerLabel: string;

@@ -1,7 +1,8 @@
 // A repository's own trigger label (`label:` in .github/venom.yml), looked up only for labels that are not the
 // global trigger label, and cached briefly per repository.
+import { LRUCache } from "lru-cache";
 import { REPO_CONFIG_PATH } from "../config/repo-config-path.js";
-import { systemClock, type Clock } from "../queue/clock.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 
 /** The one REST call this needs; an Octokit's `request` satisfies it. */
 export type ContentRequest = (
@@ -12,7 +13,7 @@ export type ContentRequest = (
 export class RepoLabelCache {
   readonly #ttlMs: number;
   readonly #clock: Clock;
-  readonly #entries = new Map<string, { label: string | undefined; expires: number; version?: string | undefined }>();
+  readonly #entries = new LRUCache<string, { label: string | undefined; expires: number; version?: string | undefined }>({ max: 20_000 });
 
   constructor(options: { ttlMs?: number; clock?: Clock } = {}) {
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
@@ -41,7 +42,6 @@ export class RepoLabelCache {
     }
     const label = data === undefined ? undefined : await labelOf(data);
     this.#entries.set(fullName, { label, expires: now + this.#ttlMs, ...(settled ? { version } : {}) });
-    if (this.#entries.size > 20_000) this.#entries.delete(this.#entries.keys().next().value as string);
     return label;
   }
 }

@@ -3,16 +3,8 @@ import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } f
 import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
 import type { LlmClient } from "./client.js";
+import { functionDefinitions, type Tool } from "./tool.js";
 import { estimateTokens, TokenMeter, type TokenBudget } from "./tokens.js";
-
-/** A tool the model may call; its answer is text, and a refused or failed call's answer starts with `Error:`. */
-export interface LoopTool {
-  name: string;
-  description: string;
-  /** JSON schema of the arguments object. */
-  parameters: Record<string, unknown>;
-  run(rawArguments: string): Promise<string>;
-}
 
 export type StopReason = "finished" | "max_iterations" | "token_budget" | "no_tool_calls";
 
@@ -31,7 +23,7 @@ export interface ToolLoopOptions {
   system: string;
   user: string;
   /** Must include the finish tool, whose `run` may refuse bad arguments with an `Error:` result. */
-  tools: LoopTool[];
+  tools: Tool[];
   finishTool: string;
   /** Calls to the model at most. */
   maxIterations: number;
@@ -71,10 +63,7 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
   const finish = byName.get(finishTool);
   if (!finish) throw new Error(`runToolLoop: the finish tool ${finishTool} is not among the tools (${toolNames(tools)})`);
 
-  const toolSpecs: ChatCompletionTool[] = tools.map((tool) => ({
-    type: "function",
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-  }));
+  const toolSpecs: ChatCompletionTool[] = functionDefinitions(tools);
   const messages: ChatCompletionMessageParam[] = [
     { role: "system", content: options.system },
     { role: "user", content: options.user },
@@ -169,7 +158,7 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
   }
 }
 
-async function runTool(tool: LoopTool, rawArguments: string): Promise<string> {
+async function runTool(tool: Tool, rawArguments: string): Promise<string> {
   try {
     const output = await tool.run(rawArguments);
     return typeof output === "string" ? output : String(output);
@@ -211,4 +200,4 @@ function charge(meter: TokenMeter, completion: ChatCompletion, sent: ChatComplet
 }
 
 const isError = (output: string) => output.startsWith("Error:");
-const toolNames = (tools: LoopTool[]) => tools.map((tool) => tool.name).join(", ");
+const toolNames = (tools: Tool[]) => tools.map((tool) => tool.name).join(", ");

@@ -5,7 +5,8 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { permanentError } from "../errors.js";
 import type { LlmClient } from "../llm/client.js";
 import type { TokenBudget } from "../llm/tokens.js";
-import { runToolLoop, type LoopTool, type ToolLoopResult } from "../llm/tool-loop.js";
+import { defineTool, withContext, type Tool } from "../llm/tool.js";
+import { runToolLoop, type ToolLoopResult } from "../llm/tool-loop.js";
 import type { CheckRun, CheckRunner } from "./guardian.js";
 import {
   architectSystemPrompt,
@@ -17,7 +18,7 @@ import {
 } from "./prompts.js";
 import { buildRepoMap } from "./repo-map.js";
 import type { ChangeSet } from "./tools/change-set.js";
-import { architectTools, coderTools, runTool, type Tool, type ToolContext } from "./tools/index.js";
+import { architectTools, coderTools, type ToolContext } from "./tools/index.js";
 
 export interface Plan {
   summary: string;
@@ -37,7 +38,7 @@ export interface AgentsInput {
   log: Logger;
   signal?: AbortSignal;
   /** Extra read-only tools for the Architect (web_search, hf_search) when those skills are configured. */
-  extraArchitectTools?: LoopTool[];
+  extraArchitectTools?: Tool[];
   /** A plan from an earlier attempt of the same run: planning is skipped. */
   existingPlan?: Plan;
   /** Called once the plan exists (checkpoint it, show it in the status comment). */
@@ -68,11 +69,29 @@ export interface AgentsResult {
 }
 
 const planSchema = z.object({
-  summary: z.string().trim().min(1, "summary must not be empty"),
-  steps: z.array(z.string().trim().min(1)).min(1, "give at least one step"),
-  files: z.array(z.string().trim().min(1)).default([]),
+  summary: z.string().trim().min(1, "summary must not be empty").describe("What is wrong and how the fix works"),
+  steps: z.array(z.string().trim().min(1)).min(1, "give at least one step").describe("Concrete edits, in order"),
+  files: z.array(z.string().trim().min(1)).default([]).describe("Files to change or create"),
 });
-const finishSchema = z.object({ summary: z.string().trim().min(1, "summary must not be empty") });
+const finishSchema = z.object({ summary: z.string().trim().min(1, "summary must not be empty").describe("What was changed and why") });
+
+/** Ends planning; the loop hands its arguments back, parsed again with `planSchema`. */
+const submitPlanTool = defineTool({
+  name: "submit_plan",
+  description: "Submit the fix plan; this ends planning.",
+  schema: planSchema,
+  readOnly: true,
+  run: async () => "Accepted.",
+});
+
+/** Ends coding; the loop hands its arguments back, parsed again with `finishSchema`. */
+const finishTool = defineTool({
+  name: "finish",
+  description: "Declare the change complete, with a one-paragraph summary; this ends coding.",
+  schema: finishSchema,
+  readOnly: true,
+  run: async () => "Accepted.",
+});
 /** Extra Coder rounds after the final checks fail, while iterations and tokens last. */
 const REPAIR_ROUNDS = 2;
 
@@ -122,7 +141,7 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
       ...loop,
       system: architectSystemPrompt(extra.map((tool) => tool.name)),
       user: architectUserPrompt({ issue: input.issue, repoMap, checks: repoConfig.checks }),
-      tools: [...asLoopTools(architectTools, context), ...extra, submitPlanTool()],
+      tools: [...withContext(architectTools, context), ...extra, submitPlanTool],
       finishTool: "submit_plan",
       maxIterations: Math.max(3, Math.ceil(repoConfig.maxIterations / 2)),
     });
@@ -145,7 +164,7 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
       ...loop,
       system: coderSystemPrompt(),
       user,
-      tools: [...asLoopTools(coderTools, context), finishTool()],
+      tools: [...withContext(coderTools, context), finishTool],
       finishTool: "finish",
       maxIterations: iterationsLeft,
     });
@@ -189,59 +208,6 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
     log.info({ round }, "Checks failed; another Coder round");
     user = `${coderUserPrompt({ issue: input.issue, plan, checks: repoConfig.checks })}\n\n${checksFailedPrompt(formatChecks(checks))}`;
   }
-}
-
-function asLoopTools(tools: readonly Tool[], context: ToolContext): LoopTool[] {
-  return tools.map((tool) => ({
-    name: tool.name,
-    description: tool.description,
-    parameters: tool.parameters as unknown as Record<string, unknown>,
-    run: (raw: string) => runTool(tools, tool.name, raw, context),
-  }));
-}
-
-function submitPlanTool(): LoopTool {
-  return {
-    name: "submit_plan",
-    description: "Submit the fix plan; this ends planning.",
-    parameters: {
-      type: "object",
-      properties: {
-        summary: { type: "string", description: "What is wrong and how the fix works" },
-        steps: { type: "array", items: { type: "string" }, description: "Concrete edits, in order" },
-        files: { type: "array", items: { type: "string" }, description: "Files to change or create" },
-      },
-      required: ["summary", "steps", "files"],
-      additionalProperties: false,
-    },
-    run: async (raw) => validate(planSchema, raw, "submit_plan needs {summary: string, steps: string[], files: string[]}"),
-  };
-}
-
-function finishTool(): LoopTool {
-  return {
-    name: "finish",
-    description: "Declare the change complete, with a one-paragraph summary; this ends coding.",
-    parameters: {
-      type: "object",
-      properties: { summary: { type: "string", description: "What was changed and why" } },
-      required: ["summary"],
-      additionalProperties: false,
-    },
-    run: async (raw) => validate(finishSchema, raw, "finish needs {summary: string}"),
-  };
-}
-
-function validate(schema: z.ZodType, raw: string, usage: string): string {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw || "{}");
-  } catch {
-    return `Error: ${usage}; the arguments were not valid JSON.`;
-  }
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return "Accepted.";
-  return `Error: ${usage}; ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "arguments"}: ${issue.message}`).join("; ")}`;
 }
 
 function stopReason(result: ToolLoopResult, budget: TokenBudget): string {

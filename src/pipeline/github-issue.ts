@@ -1,6 +1,7 @@
 // The GitHub side of one issue: read it, keep the status comment, react, open or update the pull request.
 import type { Octokit } from "../github/clients.js";
-import { permanentError, transientError, VenomError } from "../errors.js";
+import { gitHubError } from "../github/github-error.js";
+import { permanentError, transientError } from "../errors.js";
 import { REPO_CONFIG_PATH } from "../config/repo-config-path.js";
 import { createMasker } from "../log.js";
 import { STATUS_MARKER } from "./status-comment.js";
@@ -96,7 +97,7 @@ export class GitHubIssue {
       return Buffer.from(data.content, "base64").toString("utf8");
     } catch (error) {
       if ((error as { status?: number }).status === 404) return undefined;
-      throw mapError(`read ${REPO_CONFIG_PATH}`, error);
+      throw gitHubError(`read ${REPO_CONFIG_PATH}`, error);
     }
   }
 
@@ -117,7 +118,7 @@ export class GitHubIssue {
         return commentId;
       } catch (error) {
         // Deleted by someone: post a new one rather than fail the run.
-        if ((error as { status?: number }).status !== 404) throw mapError("update the status comment", error);
+        if ((error as { status?: number }).status !== 404) throw gitHubError("update the status comment", error);
       }
     }
     const { data } = await this.#call("post the status comment", () =>
@@ -154,7 +155,7 @@ export class GitHubIssue {
       // Created meanwhile by another run: GitHub answers 422 "Reference already exists", and the branch is reused.
       const raced = (error as { status?: number }).status === 422 ? await this.#branchSha(branch) : undefined;
       if (raced) return { created: false, sha: raced };
-      throw mapError(`create branch ${branch}`, error);
+      throw gitHubError(`create branch ${branch}`, error);
     }
   }
 
@@ -164,7 +165,7 @@ export class GitHubIssue {
       return data.object.sha;
     } catch (error) {
       if ((error as { status?: number }).status === 404) return undefined;
-      throw mapError(`read branch ${branch}`, error);
+      throw gitHubError(`read branch ${branch}`, error);
     }
   }
 
@@ -196,7 +197,7 @@ export class GitHubIssue {
         return { number: data.number, url: data.html_url, created: true };
       } catch (error) {
         const alreadyExists = /already exists/i.test(JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? ""));
-        if (!alreadyExists) throw mapError("open the pull request", error);
+        if (!alreadyExists) throw gitHubError("open the pull request", error);
       }
     }
     const number = existing ?? (await this.#openPullFor(options.branch));
@@ -225,28 +226,7 @@ export class GitHubIssue {
     try {
       return await request();
     } catch (error) {
-      throw mapError(action, error);
+      throw gitHubError(action, error);
     }
   }
-}
-
-/** GitHub errors in plain words: what happened and what to do; 5xx and rate limits are transient. */
-export function mapError(action: string, error: unknown): VenomError {
-  if (error instanceof VenomError) return error;
-  const status = (error as { status?: number }).status;
-  const headers = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
-  const message = (error as Error).message ?? String(error);
-  if (status === 401) return permanentError(`Could not ${action}: GitHub answered 401 (token invalid or expired); check the App's key or GITHUB_TOKEN.`, { cause: error });
-  if (status === 403 || status === 429) {
-    if (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] || /rate limit/i.test(message)) {
-      const reset = Number(headers["x-ratelimit-reset"] ?? 0) * 1000;
-      const retryAfterSeconds = Number(headers["retry-after"] ?? 0) || Math.max(60, Math.ceil((reset - Date.now()) / 1000));
-      return transientError(`Could not ${action}: GitHub's rate limit is reached; retrying in ${retryAfterSeconds} s.`, { cause: error, retryAfterSeconds });
-    }
-    return permanentError(`Could not ${action}: GitHub answered 403 (missing permission); give the App issues, pull requests and contents write access.`, { cause: error });
-  }
-  if (status === 404) return permanentError(`Could not ${action}: GitHub answered 404 (repository or issue missing, or no access); check the App is installed on it.`, { cause: error });
-  if (status === 422) return permanentError(`Could not ${action}: GitHub refused it (422: ${message}).`, { cause: error });
-  if (status === undefined || status >= 500) return transientError(`Could not ${action}: GitHub is unavailable (${status ?? message}); retrying.`, { cause: error });
-  return permanentError(`Could not ${action}: GitHub answered ${status} (${message}).`, { cause: error });
 }

@@ -8,6 +8,7 @@ import type { LlmClient } from "../llm/client.js";
 import { runAgents, type ChecksResult, type Plan } from "./agents.js";
 import type { CheckRunner } from "./guardian.js";
 import { ChangeSet } from "./tools/change-set.js";
+import { addWorktree, deleteLocalBranch } from "./workspace/local-worktree.js";
 import { Workspace } from "./workspace/workspace.js";
 
 export interface LocalFixOptions {
@@ -84,7 +85,7 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
   const issue = typeof options.issue === "string" ? readIssueArgument(options.issue) : options.issue;
   const branch = options.branch ?? `issue-local-${new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
   // The run works in a worktree of its own: the user's checkout (and its ignored .env, node_modules) stays untouched.
-  const { workspace, created } = await repository.addWorktree(branch);
+  const { workspace, created } = await addWorktree(repository, branch);
   progress(`Working on branch ${branch}`);
   const budget = { used: 0, max: repoConfig.maxTokens };
   let commit: string | undefined;
@@ -132,6 +133,6 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
     // The user's checkout was never touched; only the worktree goes, and the fix stays on its branch.
     await workspace.remove();
     // A branch this run created and left without a commit is clutter; one that existed before is the user's.
-    if (created && !commit) await repository.deleteBranch(branch).catch(() => undefined);
+    if (created && !commit) await deleteLocalBranch(repository, branch).catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 // Stops a run whose issue text changed after a maintainer asked for it, when the change cannot be a maintainer's.
 import { VenomError } from "../errors.js";
-import { issueTextFingerprint } from "../intake/issue-fingerprint.js";
+import { issueTextFingerprint } from "../github/issue-fingerprint.js";
 
 /**
  * GitHub lets only an issue's author and people with write access edit it, so when the text differs

@@ -4,9 +4,10 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { LuaScript, openRedis, type RedisConnectionOption } from "./bullmq-queue.js";
+import { LuaScript } from "./lua-script.js";
+import { closeRedis, openRedis, type RedisConnectionOption } from "./redis-connection.js";
 import { isDeadLocalOwner } from "./worker-id.js";
-import { systemClock, type Clock } from "./clock.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 import { DELIVERY_RETENTION_MS, type Delivery, type DeliveryInbox } from "./inbox.js";
 
 export interface RedisInboxOptions {
@@ -202,13 +203,7 @@ export class RedisInbox implements DeliveryInbox {
   async close(): Promise<void> {
     await this.flush();
     await this.#recovering?.catch(() => undefined);
-    if (this.#ownsClient) {
-      try {
-        await this.#client.quit();
-      } catch {
-        this.#client.disconnect();
-      }
-    }
+    if (this.#ownsClient) await closeRedis(this.#client);
   }
 }
 

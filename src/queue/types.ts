@@ -1,4 +1,4 @@
-// The JobQueue contract shared by the SQLite (embedded) and BullMQ (Redis) backends.
+// The JobQueue contract shared by the SQLite (embedded) and Redis backends.
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 /** What started a job; `api` is the programmatic API (`orchestrator.handleRemoteIssue`). */

@@ -1,6 +1,7 @@
 // Claims jobs with a lease, keeps the lease alive, runs the job handler and records the outcome.
 import type { Logger } from "pino";
-import { errorMessage, isTransient, VenomError } from "../errors.js";
+import { CancelledError, errorMessage, isTransient, ShutdownError, VenomError } from "../errors.js";
+import type { WorkerGate } from "../shared/worker-gate.js";
 import { newWorkerId } from "./worker-id.js";
 import type { Job, JobOutcome, JobQueue, Lease } from "./types.js";
 
@@ -19,11 +20,6 @@ export type JobHandler = (context: JobContext) => Promise<JobOutcome>;
 /** Called when a job reaches a final state (notifications, metrics). */
 export type JobFinishedListener = (job: Job) => void;
 
-export interface WorkerGate {
-  /** False while new runs must not start (degraded mode); jobs wait in the queue. */
-  allowStart(): boolean;
-}
-
 export interface WorkerOptions {
   queue: JobQueue;
   handler: JobHandler;
@@ -36,8 +32,6 @@ export interface WorkerOptions {
   onFinished?: JobFinishedListener;
   workerId?: string;
 }
-
-const SHUTDOWN = "worker shutting down";
 
 export class Worker {
   readonly id: string;
@@ -76,7 +70,7 @@ export class Worker {
    */
   async stop(graceMs = 10_000): Promise<void> {
     this.#stopped = true;
-    for (const controller of this.#running.values()) controller.abort(new Error(SHUTDOWN));
+    for (const controller of this.#running.values()) controller.abort(new ShutdownError());
     this.notify();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -135,7 +129,7 @@ export class Worker {
         .then(({ ok, cancelRequested }) => {
           if (cancelRequested) {
             cancelReason = "cancelled by /venom cancel";
-            controller.abort(new Error(cancelReason));
+            controller.abort(new CancelledError(cancelReason));
           } else if (!ok) {
             controller.abort(new Error("lease lost"));
           }
@@ -182,7 +176,7 @@ export class Worker {
       log.info("Job cancelled");
       return queue.markCancelled(lease, cancelReason);
     }
-    if (signal.aborted && errorMessage(signal.reason) === SHUTDOWN) {
+    if (signal.aborted && signal.reason instanceof ShutdownError) {
       // Not the job's fault: leave it for the next start without spending an attempt.
       log.info("Job interrupted by shutdown; it will resume on the next start");
       return queue.fail(lease, "interrupted by shutdown", { retryAt: new Date() });

@@ -2,7 +2,7 @@
 import type { VenomConfig } from "../config/env.js";
 import { VenomError } from "../errors.js";
 import type { GitHubClients, Octokit } from "../github/clients.js";
-import { mapError } from "../pipeline/github-issue.js";
+import { gitHubError } from "../github/github-error.js";
 import type { Channel, DeliveryResult, Notifier } from "./notify/notifier.js";
 
 export interface PlatformIssue {
@@ -77,7 +77,7 @@ export class PlatformSkill {
       })) as RestIssue[];
       return issues.filter((issue) => !issue.pull_request).map(toIssue);
     } catch (error) {
-      throw mapError(`list issues of ${owner}/${repo}`, error);
+      throw gitHubError(`list issues of ${owner}/${repo}`, error);
     }
   }
 
@@ -103,7 +103,7 @@ export class PlatformSkill {
         })),
       };
     } catch (error) {
-      throw mapError(`read issue #${issueNumber} of ${owner}/${repo}`, error);
+      throw gitHubError(`read issue #${issueNumber} of ${owner}/${repo}`, error);
     }
   }
 
@@ -129,7 +129,7 @@ export class PlatformSkill {
       });
       return { number: data.number, url: data.html_url };
     } catch (error) {
-      throw mapError(`open a pull request from ${options.branch} in ${owner}/${repo}`, error);
+      throw gitHubError(`open a pull request from ${options.branch} in ${owner}/${repo}`, error);
     }
   }
 
@@ -139,7 +139,7 @@ export class PlatformSkill {
       const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: text });
       return { id: data.id, url: data.html_url };
     } catch (error) {
-      throw mapError(`comment on #${issueNumber} of ${owner}/${repo}`, error);
+      throw gitHubError(`comment on #${issueNumber} of ${owner}/${repo}`, error);
     }
   }
 
@@ -165,7 +165,7 @@ export class PlatformSkill {
       const login = await this.#github.botLogin();
       result.github = { configured: true, connected: true, mode: this.#config.github.mode, ...(login ? { login } : {}) };
     } catch (error) {
-      result.github.error = mapError("read the authenticated identity", error).message;
+      result.github.error = gitHubError("read the authenticated identity", error).message;
     }
     return result;
   }
@@ -183,7 +183,7 @@ export class PlatformSkill {
     try {
       installationId = await this.#github.installationFor(owner, repo);
     } catch (error) {
-      throw mapError(`find the App's installation on ${fullName}`, error);
+      throw gitHubError(`find the App's installation on ${fullName}`, error);
     }
     return { octokit: await this.#github.forInstallation(installationId), owner, repo };
   }

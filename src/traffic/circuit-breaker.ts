@@ -1,19 +1,7 @@
 // A circuit breaker per provider: closed → open after N consecutive failures → half-open trials → closed.
+import type { BreakerSettings } from "../config/traffic-settings.js";
 
 export type BreakerState = "closed" | "open" | "half-open";
-
-export interface BreakerSettings {
-  /** Consecutive failures that open the breaker. */
-  failureThreshold: number;
-  /** How long it stays open before letting trial calls through. */
-  openMs: number;
-  /** Calls let through while half-open. */
-  halfOpenTrials: number;
-  /** Successful trials that close it again. */
-  successesToClose: number;
-}
-
-export const DEFAULT_BREAKER: BreakerSettings = { failureThreshold: 5, openMs: 60_000, halfOpenTrials: 3, successesToClose: 2 };
 
 /** How long a caller waits when every half-open trial is already in flight. */
 const TRIALS_BUSY_MS = 1_000;

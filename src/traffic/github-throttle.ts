@@ -3,8 +3,9 @@ import type { Octokit as OctokitCore, OctokitOptions } from "@octokit/core";
 import type { ThrottlingOptions } from "@octokit/plugin-throttling";
 import type { ProbotOctokit } from "probot";
 import type { Logger } from "pino";
-import { header, parseRetryAfter, statusOutcome, type HeaderSource, type Outcome } from "./outcome.js";
-import { realSleep, type Sleep } from "./sleep.js";
+import type { HeaderSource } from "../shared/classify-failure.js";
+import { realSleep, type Sleep } from "../shared/sleep.js";
+import { errorOutcome, statusOutcome } from "./outcome.js";
 import type { TrafficControl } from "./traffic-control.js";
 import { TrafficRefusedError } from "./traffic-refused-error.js";
 
@@ -74,25 +75,6 @@ export function installationKey(options: OctokitOptions): string {
   return "app";
 }
 
-/** GitHub signals rate limits with 403 as often as 429: either counts as "rate-limited", never as a failure. */
-export function gitHubErrorOutcome(error: unknown, now: number): Outcome | undefined {
-  const status = (error as { status?: unknown }).status;
-  if (typeof status !== "number") return undefined;
-  const headers = (error as { response?: { headers?: HeaderSource } }).response?.headers;
-  if (status === 403 || status === 429) {
-    const message = error instanceof Error ? error.message : "";
-    const exhausted = header(headers, "x-ratelimit-remaining") === "0";
-    const retryAfterMs = parseRetryAfter(headers, now);
-    if (status === 429 || exhausted || retryAfterMs !== undefined || /rate limit/i.test(message)) {
-      const reset = Number(header(headers, "x-ratelimit-reset"));
-      const untilReset = exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined;
-      const wait = retryAfterMs ?? untilReset;
-      return { kind: "rate-limited", status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
-    }
-  }
-  return statusOutcome(status, headers, now);
-}
-
 /**
  * Request options (`request: BACKGROUND_REQUEST`) for the poller's reads: mostly conditional GETs answered 304, which
  * cost no GitHub quota. They are booked and obey GitHub's own limits, but the pipeline's `github:<method>` bucket and
@@ -147,7 +129,7 @@ export function trackRateLimit(traffic: TrafficControl, options: TrackRateLimitO
         } catch (error) {
           const headers = (error as { response?: { headers?: HeaderSource } }).response?.headers;
           if (headers) traffic.recordGitHubQuota(installation, headers);
-          const outcome = gitHubErrorOutcome(error, now());
+          const outcome = errorOutcome(error, now());
           if (outcome?.kind === "rate-limited" && outcome.retryAfterMs !== undefined) {
             pausedUntil.set(installation, Math.max(pausedUntil.get(installation) ?? 0, now() + outcome.retryAfterMs));
           }
@@ -161,12 +143,12 @@ export function trackRateLimit(traffic: TrafficControl, options: TrackRateLimitO
           traffic.record("github", method, statusOutcome(response.status, undefined, now()));
           return response;
         } catch (error) {
-          traffic.record("github", method, gitHubErrorOutcome(error, now()) ?? { kind: "exception" });
+          traffic.record("github", method, errorOutcome(error, now()));
           throw error;
         }
       }
       // Octokit's own plugins retry; ours must not multiply their attempts.
-      return traffic.run("github", method, send, { retry: false, classifyError: gitHubErrorOutcome, pauseProvider: false });
+      return traffic.run("github", method, send, { retry: false, pauseProvider: false });
     });
   };
 }

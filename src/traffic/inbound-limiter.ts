@@ -1,9 +1,10 @@
 // Inbound limits per path group, keyed by an authenticated identity or else the client address; one 429 shape everywhere.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { systemClock, type Clock } from "../queue/clock.js";
+import { LRUCache } from "lru-cache";
+import type { BucketLimit } from "../config/traffic-settings.js";
 import { pathOf, send } from "../http/respond.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 import { TokenBucket } from "./token-bucket.js";
-import type { BucketLimit } from "./traffic-settings.js";
 
 export interface InboundGroup extends BucketLimit {
   name: string;
@@ -91,7 +92,8 @@ export function createInboundLimiter(options: InboundLimiterOptions = {}): Inbou
   const groups: GroupState[] = [...(options.groups ?? DEFAULT_INBOUND_GROUPS)]
     .sort((a, b) => b.prefix.length - a.prefix.length)
     .map((group) => ({ group, enforced: group.enforce ?? true, allowed: 0, limited: 0 }));
-  const buckets = new Map<string, TokenBucket>();
+  // The least recently seen identity is forgotten first.
+  const buckets = new LRUCache<string, TokenBucket>({ max: maxKeys });
 
   function groupOf(path: string): GroupState | undefined {
     for (const state of groups) {
@@ -106,17 +108,10 @@ export function createInboundLimiter(options: InboundLimiterOptions = {}): Inbou
     const key = `${group.name}:${identity(request, trustProxy, authenticated ?? authenticate?.(request))}`;
     const now = clock.now();
     let bucket = buckets.get(key);
-    if (bucket) {
-      // Map order is the recency order: move the key to the back.
-      buckets.delete(key);
-    } else {
+    if (!bucket) {
       bucket = new TokenBucket(group.capacity, group.refillPerSecond, now);
-      if (buckets.size >= maxKeys) {
-        const oldest = buckets.keys().next();
-        if (!oldest.done) buckets.delete(oldest.value);
-      }
+      buckets.set(key, bucket);
     }
-    buckets.set(key, bucket);
     const waitMs = bucket.take(now);
     if (waitMs === 0) {
       state.allowed += 1;
@@ -143,7 +138,7 @@ export function createInboundLimiter(options: InboundLimiterOptions = {}): Inbou
     if (!state) return { allowed: true, retryAfterSeconds: 0, group: "unlimited", key: "" };
     const { group } = state;
     const key = `${group.name}:${identity(request, trustProxy)}`;
-    const tokens = buckets.get(key)?.available(clock.now()) ?? group.capacity;
+    const tokens = buckets.peek(key)?.available(clock.now()) ?? group.capacity;
     if (tokens >= 1) return { allowed: true, retryAfterSeconds: 0, group: group.name, key };
     state.limited += 1;
     const retryAfterSeconds = group.refillPerSecond > 0 ? Math.max(1, Math.ceil((1 - tokens) / group.refillPerSecond)) : 3_600;

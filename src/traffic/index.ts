@@ -1,4 +1,4 @@
-// The traffic layer's public face: outbound gate, inbound limiter, anti-loop, metrics, GitHub throttling.
+// The traffic layer's public face: outbound gate, inbound limiter, degraded mode, metrics, GitHub throttling.
 export { createTrafficControl } from "./traffic-control.js";
 export type {
   Admission,
@@ -13,16 +13,11 @@ export type {
   TrafficSnapshot,
 } from "./traffic-control.js";
 export { TrafficRefusedError, trafficRefusalOf, type RefusalReason } from "./traffic-refused-error.js";
-export { DEFAULT_TRAFFIC_SETTINGS, resolveTrafficSettings } from "./traffic-settings.js";
-export type { BucketLimit, RetrySettings, TrafficSettings, TrafficSettingsOverrides } from "./traffic-settings.js";
-export { parseRateLimits, readTrafficEnv } from "./traffic-env.js";
 export { createInboundLimiter, DEFAULT_INBOUND_GROUPS, identity, sendRateLimited } from "./inbound-limiter.js";
 export type { InboundDecision, InboundGroup, InboundLimiter, InboundLimiterOptions, InboundSnapshot } from "./inbound-limiter.js";
 export { registerTrafficMetrics } from "./traffic-metrics.js";
-export { createGitHubThrottle, gitHubErrorOutcome, trackRateLimit, withGitHubTraffic } from "./github-throttle.js";
+export { createGitHubThrottle, trackRateLimit, withGitHubTraffic } from "./github-throttle.js";
 export type { GitHubThrottle, GitHubThrottleOptions, GitHubTrafficOptions, TrackRateLimitOptions } from "./github-throttle.js";
-export { errorOutcome, parseRetryAfter, statusOutcome, type Outcome, type OutcomeKind } from "./outcome.js";
+export { errorOutcome, statusOutcome, type Outcome, type OutcomeKind } from "./outcome.js";
 export type { BreakerState } from "./circuit-breaker.js";
 export type { DegradedChange, DegradedListener } from "./degraded-mode.js";
-export type { RunDecision } from "./run-guard.js";
-export type { Sleep } from "./sleep.js";

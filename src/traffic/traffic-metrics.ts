@@ -2,7 +2,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { BreakerState } from "./circuit-breaker.js";
 import type { InboundLimiter } from "./inbound-limiter.js";
-import type { ScopeCounters, ScopeSnapshot, TrafficControl } from "./traffic-control.js";
+import type { GitHubQuota, ScopeCounters, ScopeSnapshot, TrafficControl } from "./traffic-control.js";
 
 const OUTCOMES = ["2xx", "3xx", "4xx", "429", "5xx", "timeouts", "networkErrors", "otherErrors"] as const satisfies ReadonlyArray<keyof ScopeCounters>;
 const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
@@ -16,6 +16,24 @@ const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
   otherErrors: "other_error",
 };
 const BREAKER_VALUES: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
+/** One gauge per field of GitHub's quota, labelled by installation and resource. */
+const GITHUB_QUOTA_GAUGES: ReadonlyArray<{ name: string; help: string; value: (quota: GitHubQuota) => number | null }> = [
+  {
+    name: "venom_github_ratelimit_remaining",
+    help: "GitHub requests left per installation and resource, from x-ratelimit-remaining",
+    value: (quota) => quota.remaining,
+  },
+  {
+    name: "venom_github_ratelimit_limit",
+    help: "GitHub request quota per installation and resource, from x-ratelimit-limit",
+    value: (quota) => quota.limit,
+  },
+  {
+    name: "venom_github_ratelimit_reset_seconds",
+    help: "Unix time GitHub's quota resets per installation and resource, from x-ratelimit-reset",
+    value: (quota) => (quota.resetAt === null ? null : Date.parse(quota.resetAt) / 1000),
+  },
+];
 
 /** Registers `venom_traffic_*` (and `venom_inbound_*` when given the inbound limiter) on `registry`. */
 export function registerTrafficMetrics(registry: Registry, traffic: TrafficControl, inbound?: InboundLimiter): void {
@@ -103,48 +121,23 @@ export function registerTrafficMetrics(registry: Registry, traffic: TrafficContr
       this.set(until ? Date.parse(until) / 1000 : 0);
     },
   });
-  new Gauge({
-    name: "venom_github_ratelimit_remaining",
-    help: "GitHub requests left per installation and resource, from x-ratelimit-remaining",
-    labelNames: ["installation", "resource"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [installation, resources] of Object.entries(snapshot().github)) {
-        for (const [resource, quota] of Object.entries(resources)) {
-          if (quota.remaining !== null) this.set({ installation, resource }, quota.remaining);
+  for (const { name, help, value } of GITHUB_QUOTA_GAUGES) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ["installation", "resource"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [installation, resources] of Object.entries(snapshot().github)) {
+          for (const [resource, quota] of Object.entries(resources)) {
+            const number = value(quota);
+            if (number !== null) this.set({ installation, resource }, number);
+          }
         }
-      }
-    },
-  });
-  new Gauge({
-    name: "venom_github_ratelimit_limit",
-    help: "GitHub request quota per installation and resource, from x-ratelimit-limit",
-    labelNames: ["installation", "resource"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [installation, resources] of Object.entries(snapshot().github)) {
-        for (const [resource, quota] of Object.entries(resources)) {
-          if (quota.limit !== null) this.set({ installation, resource }, quota.limit);
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: "venom_github_ratelimit_reset_seconds",
-    help: "Unix time GitHub's quota resets per installation and resource, from x-ratelimit-reset",
-    labelNames: ["installation", "resource"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [installation, resources] of Object.entries(snapshot().github)) {
-        for (const [resource, quota] of Object.entries(resources)) {
-          if (quota.resetAt !== null) this.set({ installation, resource }, Date.parse(quota.resetAt) / 1000);
-        }
-      }
-    },
-  });
+      },
+    });
+  }
   if (!inbound) return;
   new Counter({
     name: "venom_inbound_requests_total",

@@ -6,7 +6,8 @@ export type RefusalReason =
   | "global-cap" // the global outbound cap per minute was crossed (this enters degraded mode)
   | "circuit-open" // the provider's breaker is open
   | "rate-limited" // our own bucket for the scope would make the call wait too long
-  | "retry-after"; // the provider asked for a wait longer than the threshold
+  | "retry-after" // the provider asked for a wait longer than the threshold
+  | "retries-exhausted"; // every attempt failed transiently; the job queue tries again after the next backoff
 
 export class TrafficRefusedError extends VenomError {
   readonly reason: RefusalReason;

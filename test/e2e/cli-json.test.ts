@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCli } from "../../src/cli/run-cli.js";
 import { FakeGitHub } from "../support/fake-github.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

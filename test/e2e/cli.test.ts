@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCli } from "../../src/cli/run-cli.js";
 import { FakeGitHub } from "../support/fake-github.js";
 import { startVenom } from "../support/venom-process.js";
 import { WebhookSink } from "../support/webhook-sink.js";

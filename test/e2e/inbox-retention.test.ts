@@ -6,7 +6,8 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../src/config/env.js";
 import { createLogger } from "../../src/log.js";
-import { openDatabase, SqliteInbox } from "../../src/queue/sqlite-queue.js";
+import { openDatabase } from "../../src/queue/sqlite-database.js";
+import { SqliteInbox } from "../../src/queue/sqlite-inbox.js";
 import { createVenom, type Venom } from "../../src/venom.js";
 import { deliver } from "../support/signed-delivery.js";
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCli } from "../../src/cli/run-cli.js";
 import { attackFiles, startListener, survivors } from "../fixtures/sandbox-attack.js";
 import { FakeLlm } from "../support/fake-llm.js";
 import { policy } from "../support/llm-policy.js";

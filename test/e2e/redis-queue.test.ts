@@ -1,4 +1,4 @@
-// REDIS_URL switches the queue to BullMQ: the same intake guarantees, end to end through the running app.
+// REDIS_URL switches the queue to Redis: the same intake guarantees, end to end through the running app.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -64,7 +64,7 @@ async function jobs(app: VenomProcess): Promise<JobRecord[]> {
   return ((await (await fetch(`${app.url}/venom/api/jobs`)).json()) as { jobs: JobRecord[] }).jobs;
 }
 
-describe.runIf(available)("BullMQ queue (REDIS_URL)", () => {
+describe.runIf(available)("Redis queue (REDIS_URL)", () => {
   it("dedupes deliveries, keeps one job per issue, and finishes a job once after a kill and restart", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "venom-redis-"));
     const runLog = path.join(dataDir, "runs.log");

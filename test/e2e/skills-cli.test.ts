@@ -1,11 +1,11 @@
 // The skills through the CLI, each pointed at a local server shaped like the real provider.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCli } from "../../src/cli/run-cli.js";
 import { ProviderServer } from "../fixtures/provider-server.js";
 import { FakeGoogle, GRANTED_SCOPE } from "../unit/skills/google-calendar/fake-google.js";
 
@@ -32,7 +32,7 @@ async function cli(args: string[], env: Record<string, string>) {
     env: { VENOM_DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env },
     cwd: dataDir,
   });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+  return { code, out: out.join("\n"), err: err.join("\n"), dataDir };
 }
 
 describe("skills from the CLI", () => {
@@ -48,6 +48,15 @@ describe("skills from the CLI", () => {
     expect(response.results.every((result) => result.url.startsWith("http") && !result.url.includes("duckduckgo.com/l/"))).toBe(true);
     const human = await cli(["search", "probot"], { VENOM_DDG_URL: provider.origin });
     expect(human.out).toContain("source: duckduckgo");
+  });
+
+  it("venom search makes its one call without booting the app: no SQLite database appears in VENOM_DATA_DIR", async () => {
+    const html = await readFile(path.join(fixtures, "duckduckgo-results.html"), "utf8");
+    provider.on("POST", "/html/", () => ({ body: html }));
+    const { code, dataDir } = await cli(["search", "probot", "--json"], { VENOM_DDG_URL: provider.origin });
+    expect(code).toBe(0);
+    expect(existsSync(path.join(dataDir, "venom.db"))).toBe(false);
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 
   it("venom search uses Tavily's answer when keyed, and falls back to DuckDuckGo when Tavily fails", async () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { realSleep } from "../../traffic/sleep.js";
+import { realSleep } from "../../shared/sleep.js";
 
 /** Where this process may create child cgroups for `pids` (and `memory`, when that controller is there too). */
 export interface CgroupPlacement {

@@ -2,27 +2,22 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { defineTool } from "../../llm/tool.js";
 import { resolveSafePath } from "../workspace/paths.js";
 import { splitLines } from "./text-file.js";
-import { defineTool } from "./tool.js";
+import { filePath, type ToolContext } from "./tool-context.js";
 
 export const createFileTool = defineTool({
   name: "create_file",
   description:
     "Write a file with the given content, creating missing directories. An existing file is replaced " +
     "entirely; prefer str_replace to change part of a file.",
-  parameters: {
-    type: "object",
-    properties: {
-      path: { type: "string", description: "File path relative to the repository root." },
-      content: { type: "string", description: "The complete content of the file." },
-    },
-    required: ["path", "content"],
-    additionalProperties: false,
-  },
+  schema: z.object({
+    path: filePath,
+    content: z.string().describe("The complete content of the file."),
+  }),
   readOnly: false,
-  schema: z.object({ path: z.string(), content: z.string() }),
-  async run({ path: requested, content }, context) {
+  async run({ path: requested, content }, context: ToolContext) {
     const safe = await resolveSafePath(context.root, requested, context.protectedPaths);
     if (!safe.ok) return safe.error;
     if (safe.relative === "." || requested.endsWith("/")) {

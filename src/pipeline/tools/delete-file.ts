@@ -1,21 +1,17 @@
 // delete_file: removes one file from the workspace.
 import { lstat, unlink } from "node:fs/promises";
 import { z } from "zod";
+import { defineTool } from "../../llm/tool.js";
 import { resolveSafePath } from "../workspace/paths.js";
-import { defineTool, fileError } from "./tool.js";
+import { fileError } from "./text-file.js";
+import { filePath, type ToolContext } from "./tool-context.js";
 
 export const deleteFileTool = defineTool({
   name: "delete_file",
   description: "Delete one file (not a directory).",
-  parameters: {
-    type: "object",
-    properties: { path: { type: "string", description: "File path relative to the repository root." } },
-    required: ["path"],
-    additionalProperties: false,
-  },
+  schema: z.object({ path: filePath }),
   readOnly: false,
-  schema: z.object({ path: z.string() }),
-  async run({ path: requested }, context) {
+  async run({ path: requested }, context: ToolContext) {
     const safe = await resolveSafePath(context.root, requested, context.protectedPaths);
     if (!safe.ok) return safe.error;
     try {

@@ -3,8 +3,10 @@ import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { defineTool } from "../../llm/tool.js";
 import { protectedPathMatcher, resolveSafePath } from "../workspace/paths.js";
-import { defineTool, fileError } from "./tool.js";
+import { fileError } from "./text-file.js";
+import type { ToolContext } from "./tool-context.js";
 
 const maximumEntries = 500;
 
@@ -17,15 +19,11 @@ export const listFilesTool = defineTool({
   description:
     "List one directory of the repository (not recursive). Directories end with '/'. " +
     "Use '.' for the repository root.",
-  parameters: {
-    type: "object",
-    properties: { path: { type: "string", description: "Directory relative to the repository root, e.g. 'src'." } },
-    required: ["path"],
-    additionalProperties: false,
-  },
+  schema: z.object({
+    path: z.string().default(".").describe("Directory relative to the repository root, e.g. 'src'."),
+  }),
   readOnly: true,
-  schema: z.object({ path: z.string().default(".") }),
-  async run({ path: requested }, context) {
+  async run({ path: requested }, context: ToolContext) {
     const safe = await resolveSafePath(context.root, requested, context.protectedPaths);
     if (!safe.ok) return safe.error;
     let entries: Dirent[];

@@ -1,8 +1,9 @@
 // read_file: a numbered window of at most 100 lines of one file.
 import { z } from "zod";
+import { defineTool } from "../../llm/tool.js";
 import { resolveSafePath } from "../workspace/paths.js";
 import { readTextFile, splitLines } from "./text-file.js";
-import { defineTool } from "./tool.js";
+import { filePath, type ToolContext } from "./tool-context.js";
 
 export const windowLines = 100;
 /** A minified line can be megabytes; the model gets its start. */
@@ -29,19 +30,13 @@ export const readFileTool = defineTool({
   description:
     `Show up to ${windowLines} numbered lines of a text file. Without start_line it starts at line 1; ` +
     "read further windows with start_line. Line numbers are for orientation only, not part of the text.",
-  parameters: {
-    type: "object",
-    properties: {
-      path: { type: "string", description: "File path relative to the repository root." },
-      start_line: { type: "integer", description: "First line to show (1-based). Default 1." },
-      end_line: { type: "integer", description: `Last line to show; at most ${windowLines} lines are shown.` },
-    },
-    required: ["path"],
-    additionalProperties: false,
-  },
+  schema: z.object({
+    path: filePath,
+    start_line: lineNumber.optional().describe("First line to show (1-based). Default 1."),
+    end_line: lineNumber.optional().describe(`Last line to show; at most ${windowLines} lines are shown.`),
+  }),
   readOnly: true,
-  schema: z.object({ path: z.string(), start_line: lineNumber.optional(), end_line: lineNumber.optional() }),
-  async run(input, context) {
+  async run(input, context: ToolContext) {
     const safe = await resolveSafePath(context.root, input.path, context.protectedPaths);
     if (!safe.ok) return safe.error;
     const file = await readTextFile(safe.absolute, safe.relative);

@@ -1,14 +1,14 @@
 // run_checks: runs the repository's checks (the Guardian) so the Coder can see whether its change passes.
 import { z } from "zod";
-import { defineTool } from "./tool.js";
+import { defineTool } from "../../llm/tool.js";
+import type { ToolContext } from "./tool-context.js";
 
 export const runChecksTool = defineTool({
   name: "run_checks",
   description: "Run the repository's checks (tests, linters) and show their result; long output is truncated.",
-  parameters: { type: "object", properties: {}, required: [], additionalProperties: false },
-  readOnly: false,
   schema: z.object({}),
-  async run(_input, context) {
+  readOnly: false,
+  async run(_input, context: ToolContext) {
     if (!context.runChecks) {
       return "No checks configured for this repository (.github/venom.yml has no checks); review your change with read_file.";
     }

@@ -1,13 +1,10 @@
-// Dispatches one tool call from the model: finds the tool, parses its JSON arguments, never throws.
-import { errorMessage } from "../../errors.js";
-import type { Tool, ToolContext } from "./tool.js";
+// Dispatches one tool call from the model by name; the tool itself parses and validates, and never throws.
+import type { Tool } from "../../llm/tool.js";
+import type { ToolContext } from "./tool-context.js";
 
-/**
- * Runs the tool `name` with the model's raw JSON `rawArguments`. Every failure (unknown tool, bad
- * JSON, bad arguments, a tool that throws) comes back as text starting with `Error:`, for the model.
- */
+/** Runs the tool `name` with the model's raw JSON `rawArguments`; an unknown tool is an `Error:` text naming the others. */
 export async function runTool(
-  tools: readonly Tool[],
+  tools: readonly Tool<ToolContext>[],
   name: string,
   rawArguments: string,
   context: ToolContext,
@@ -16,19 +13,5 @@ export async function runTool(
   if (!tool) {
     return `Error: unknown tool ${name}; available: ${tools.map((candidate) => candidate.name).join(", ")}.`;
   }
-  let args: unknown;
-  try {
-    // Some servers send "" for a call without arguments.
-    args = rawArguments.trim() === "" ? {} : JSON.parse(rawArguments);
-  } catch (error) {
-    return `Error: arguments are not valid JSON: ${errorMessage(error)}. Send one JSON object, e.g. {"path": "src/index.ts"}.`;
-  }
-  if (typeof args !== "object" || args === null || Array.isArray(args)) {
-    return `Error: arguments must be a JSON object such as {"path": "src/index.ts"}, not ${JSON.stringify(args)}.`;
-  }
-  try {
-    return await tool.run(args, context);
-  } catch (error) {
-    return `Error: ${name} failed: ${errorMessage(error)}`;
-  }
+  return tool.run(rawArguments, context);
 }

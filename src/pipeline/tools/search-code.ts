@@ -5,9 +5,10 @@ import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
+import { defineTool } from "../../llm/tool.js";
 import { protectedPathMatcher, resolveSafePath } from "../workspace/paths.js";
 import { looksBinary, maximumTextFileBytes } from "./text-file.js";
-import { defineTool } from "./tool.js";
+import type { ToolContext } from "./tool-context.js";
 
 const maximumHits = 50;
 const maximumHitLength = 200;
@@ -107,18 +108,13 @@ export const searchCodeTool = defineTool({
   description:
     "Find lines containing a text (plain substring, case-insensitive) in the repository's files. " +
     `Shows at most ${maximumHits} hits as 'path:line: text'; give path to search only a directory or file.`,
-  parameters: {
-    type: "object",
-    properties: {
-      query: { type: "string", description: "Text to find, e.g. a function name or an error message." },
-      path: { type: "string", description: "Directory or file to search in, relative to the root. Default: everything." },
-    },
-    required: ["query"],
-    additionalProperties: false,
-  },
+  schema: z.object({
+    query: z.string().min(1).describe("Text to find, e.g. a function name or an error message."),
+    // Optional for the model; "." (everything) when left out.
+    path: z.string().optional().describe("Directory or file to search in, relative to the root. Default: everything."),
+  }),
   readOnly: true,
-  schema: z.object({ query: z.string().min(1), path: z.string().default(".") }),
-  async run({ query, path: requested }, context) {
+  async run({ query, path: requested = "." }, context: ToolContext) {
     if (query.includes("\n")) return "Error: query spans several lines; search for one line of text.";
     const safe = await resolveSafePath(context.root, requested, context.protectedPaths);
     if (!safe.ok) return safe.error;

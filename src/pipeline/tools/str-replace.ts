@@ -1,10 +1,11 @@
 // str_replace: replaces one exact, unique piece of text in a file and shows the edited lines.
 import { writeFile } from "node:fs/promises";
 import { z } from "zod";
+import { defineTool } from "../../llm/tool.js";
 import { resolveSafePath } from "../workspace/paths.js";
 import { numberLines } from "./read-file.js";
 import { readTextFile, splitLines } from "./text-file.js";
-import { defineTool } from "./tool.js";
+import { filePath, type ToolContext } from "./tool-context.js";
 
 /** Lines of context shown around an edit. */
 const contextLines = 3;
@@ -21,19 +22,13 @@ export const strReplaceTool = defineTool({
   description:
     "Replace text in a file. old_str must match the file exactly (whitespace and indentation included) " +
     "and exactly once; include enough surrounding lines to make it unique. new_str may be empty to delete.",
-  parameters: {
-    type: "object",
-    properties: {
-      path: { type: "string", description: "File path relative to the repository root." },
-      old_str: { type: "string", description: "The exact text to replace, copied from read_file (without line numbers)." },
-      new_str: { type: "string", description: "The replacement text." },
-    },
-    required: ["path", "old_str", "new_str"],
-    additionalProperties: false,
-  },
+  schema: z.object({
+    path: filePath,
+    old_str: z.string().describe("The exact text to replace, copied from read_file (without line numbers)."),
+    new_str: z.string().describe("The replacement text."),
+  }),
   readOnly: false,
-  schema: z.object({ path: z.string(), old_str: z.string(), new_str: z.string() }),
-  async run(input, context) {
+  async run(input, context: ToolContext) {
     const safe = await resolveSafePath(context.root, input.path, context.protectedPaths);
     if (!safe.ok) return safe.error;
     if (input.old_str.length === 0) {

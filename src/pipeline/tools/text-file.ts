@@ -1,6 +1,5 @@
-// Reads a workspace file as text for a tool, refusing binary and oversized files with a clear reason.
+// Reads a workspace file as text for a tool, refusing binary and oversized files (and any file-system failure) with a clear reason.
 import { readFile, stat } from "node:fs/promises";
-import { fileError } from "./tool.js";
 
 /** Files above this size are not shown or searched: generated or vendored, never worth a context window. */
 export const maximumTextFileBytes = 1_000_000;
@@ -41,4 +40,13 @@ export function splitLines(text: string): string[] {
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === "") lines.pop();
   return lines;
+}
+
+/** Describes a file-system failure for the model without a stack trace. */
+export function fileError(relative: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return `Error: ${relative} does not exist; use list_files or search_code to find the right path.`;
+  if (code === "EISDIR") return `Error: ${relative} is a directory; use list_files to see what it holds.`;
+  if (code === "ENOTDIR") return `Error: part of ${relative} is a file, not a directory; check the path with list_files.`;
+  return `Error: could not access ${relative} (${code ?? String(error)}).`;
 }

@@ -1,11 +1,19 @@
 // A git working copy for one job: clone, branch, commit and push, with the token given per command only.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { simpleGit, type SimpleGit } from "simple-git";
-import { errorMessage, permanentError, transientError, VenomError } from "../../errors.js";
+import type { SimpleGit } from "simple-git";
+import { errorMessage, permanentError, VenomError } from "../../errors.js";
 import type { CheckRun, CheckRunner, RunCommandsOptions } from "../guardian.js";
-import { gitAuthEnv, gitConfigEnv, gitHostUrl } from "./git-auth.js";
+import { gitAuthEnv, gitHostUrl } from "./git-auth.js";
+import {
+  assertBranchName,
+  baseGitEnvironment,
+  gitCommand as git,
+  localBranchExists,
+  remoteFailure,
+  SAFE_GIT_SETTINGS,
+  tokenRefused,
+} from "./git-command.js";
 import { resolveSafePath } from "./paths.js";
 
 export interface GitAuthor {
@@ -37,87 +45,10 @@ export interface CloneOptions {
 /** How `checkoutBranch` got its branch: from the remote, an existing local branch, or a new one from HEAD. */
 export type BranchOrigin = "remote" | "local" | "created";
 
-/** Variables git may inherit: enough to find its binary, global config and proxies, nothing else. */
-const inheritedVariables = [
-  "PATH",
-  "HOME",
-  "USER",
-  "TMPDIR",
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "NO_PROXY",
-  "ALL_PROXY",
-  "http_proxy",
-  "https_proxy",
-  "no_proxy",
-  "all_proxy",
-  "GIT_SSL_CAINFO",
-  "GIT_SSL_CAPATH",
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-];
-
-/** No output from git for this long means it is stuck (a dead connection); simple-git kills it. */
-const silenceTimeoutMs = 5 * 60_000;
 const remoteBranchDepth = 50;
-
-/**
- * Settings every git command of the app runs with, at command-line scope so nothing in `.git/config`
- * (which checks could reach in VENOM_SANDBOX=none) overrides them: no hooks, no fsmonitor program.
- */
-const SAFE_GIT_SETTINGS: Array<[string, string]> = [
-  ["core.hooksPath", "/dev/null"],
-  ["core.fsmonitor", "false"],
-];
-
-function baseGitEnvironment(): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const name of inheritedVariables) {
-    const value = process.env[name];
-    if (value !== undefined) environment[name] = value;
-  }
-  // English messages: push rejections are recognised by their text. Never wait for a password.
-  return { ...environment, ...gitConfigEnv(SAFE_GIT_SETTINGS), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-}
 
 function safeName(part: string): string {
   return part.replace(/[^A-Za-z0-9._-]/g, "_");
-}
-
-/** Makes simple-git reject on any non-zero exit, not only when git also wrote to stderr. */
-function failOnExitCode(
-  error: Buffer | Error | undefined,
-  result: { stdOut: Buffer[]; stdErr: Buffer[]; exitCode: number },
-): Buffer | Error | undefined {
-  if (error) return error;
-  if (result.exitCode === 0) return undefined;
-  return Buffer.concat([...result.stdErr, ...result.stdOut, Buffer.from(`(exit code ${result.exitCode})`)]);
-}
-
-function git(baseDir: string, environment: Record<string, string>): SimpleGit {
-  return simpleGit({
-    baseDir,
-    timeout: { block: silenceTimeoutMs },
-    errors: failOnExitCode,
-    // These are our own settings, never model or user input: the env-scoped auth header,
-    // the empty askpass, hooks and fsmonitor turned off.
-    unsafe: { allowUnsafeAskPass: true, allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
-  }).env(environment);
-}
-
-/** What git prints when the server answered 401: it wanted other credentials (and may not prompt for them). */
-function tokenRefused(error: unknown): boolean {
-  return /authentication failed|could not read username|invalid username or (?:password|token)|\b401\b/i.test(errorMessage(error));
-}
-
-/** A failed network git command: transient unless the server said no in a way a retry cannot fix. */
-function remoteFailure(action: string, error: unknown): VenomError {
-  const detail = errorMessage(error).trim();
-  const message = `git ${action} failed: ${detail}`;
-  if (/not found|does not exist|denied|403|authentication failed|could not read username/i.test(detail)) {
-    return permanentError(message, { cause: error });
-  }
-  return transientError(message, { cause: error });
 }
 
 export class Workspace {
@@ -221,32 +152,19 @@ export class Workspace {
     return new Workspace({ root, cloned: false, author: options.author });
   }
 
-  /**
-   * A worktree of this local repository on `branch` (created from HEAD unless it exists), in a
-   * directory of its own: the run, its setup and its checks never touch the user's checkout or
-   * its ignored files (`.env`, `node_modules`). The branch stays when the worktree is removed.
-   */
-  async addWorktree(branch: string): Promise<{ workspace: Workspace; created: boolean }> {
-    await this.#assertBranchName(branch);
-    const exists = await this.#localBranchExists(branch);
-    const directory = await mkdtemp(path.join(tmpdir(), "venom-fix-"));
-    try {
-      await this.#git().raw(["worktree", "add", "--quiet", ...(exists ? [directory, branch] : ["-b", branch, directory, "HEAD"])]);
-    } catch (error) {
-      await rm(directory, { recursive: true, force: true });
-      throw new VenomError("user", `Could not prepare branch ${branch}: ${errorMessage(error).trim().split("\n")[0]}; pick another --branch.`, {
-        cause: error,
-      });
-    }
-    const workspace = new Workspace({ root: directory, cloned: false, worktreeOf: this.root, ...(this.#author ? { author: this.#author } : {}) });
-    workspace.#configSnapshot = await readFile(path.join(this.root, ".git", "config"), "utf8").catch(() => undefined);
-    return { workspace, created: !exists };
+  /** Identity of the commits the app makes here; undefined: the repository's own. */
+  get author(): GitAuthor | undefined {
+    return this.#author;
   }
 
-  /** Deletes a local branch (a `venom fix` branch that received no commit). */
-  async deleteBranch(branch: string): Promise<void> {
-    await this.#assertBranchName(branch);
-    await this.#git().raw(["branch", "--quiet", "-D", branch]);
+  /**
+   * A worktree the app added to the local repository at `worktreeOf` (see local-worktree.ts): removed with
+   * `remove()`, and `.git/config` as it is now is restored before committing.
+   */
+  static async attachWorktree(options: { root: string; worktreeOf: string; author?: GitAuthor }): Promise<Workspace> {
+    const workspace = new Workspace({ root: options.root, cloned: false, worktreeOf: options.worktreeOf, ...(options.author ? { author: options.author } : {}) });
+    workspace.#configSnapshot = await readFile(path.join(options.worktreeOf, ".git", "config"), "utf8").catch(() => undefined);
+    return workspace;
   }
 
   /**
@@ -262,7 +180,7 @@ export class Workspace {
   }
 
   async #checkout(name: string, options: { remoteExists?: boolean }): Promise<BranchOrigin> {
-    await this.#assertBranchName(name);
+    await assertBranchName(this.#git(), name);
     if (this.#cloned) {
       const remoteExists = options.remoteExists ?? (await this.#remoteBranchExists(name));
       if (remoteExists) {
@@ -288,7 +206,7 @@ export class Workspace {
         await this.#git().raw(["branch", "--quiet", `--set-upstream-to=origin/${name}`, name]);
         return "remote";
       }
-    } else if (await this.#localBranchExists(name)) {
+    } else if (await localBranchExists(this.#git(), name)) {
       await this.#git().raw(["checkout", "--quiet", name]);
       return "local";
     }
@@ -380,7 +298,7 @@ export class Workspace {
    */
   async push(branch: string, token: string): Promise<void> {
     if (!this.#cloned) throw permanentError("a local workspace has no remote to push to");
-    await this.#assertBranchName(branch);
+    await assertBranchName(this.#git(), branch);
     this.#token = token;
     const refspec = `HEAD:refs/heads/${branch}`;
     try {
@@ -452,26 +370,6 @@ export class Workspace {
       return heads.trim().length > 0;
     } catch (error) {
       throw remoteFailure(`ls-remote for branch ${name}`, error);
-    }
-  }
-
-  async #localBranchExists(name: string): Promise<boolean> {
-    try {
-      await this.#git().raw(["show-ref", "--verify", "--quiet", `refs/heads/${name}`]);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async #assertBranchName(name: string): Promise<void> {
-    try {
-      if (name.startsWith("-")) throw new Error("starts with -");
-      await this.#git().raw(["check-ref-format", "--branch", name]);
-    } catch (error) {
-      throw permanentError(`"${name}" is not a valid branch name; check branch_prefix in .github/venom.yml`, {
-        cause: error,
-      });
     }
   }
 }

@@ -1,4 +1,5 @@
 // Google API and OAuth failures (gaxios errors) as VenomErrors that say whose problem it is and what to do.
+import { classifyFailure } from "../../shared/classify-failure.js";
 import { VenomError } from "../../errors.js";
 
 const LOGIN_AGAIN = "run `venom calendar login` again";
@@ -15,7 +16,8 @@ interface GaxiosLike {
 export function googleApiError(error: unknown, action: string): VenomError {
   if (error instanceof VenomError) return error;
   const failure = (error ?? {}) as GaxiosLike;
-  const status = typeof failure.response?.status === "number" ? failure.response.status : typeof failure.status === "number" ? failure.status : undefined;
+  const classified = classifyFailure(error);
+  const { status } = classified;
   const data = failure.response?.data;
   const options = { cause: error };
 
@@ -38,8 +40,9 @@ export function googleApiError(error: unknown, action: string): VenomError {
     return new VenomError("transient", `${prefix}: cannot reach Google (${code ?? detail}).`, options);
   }
   if (status === 401) return new VenomError("user", `${prefix}: Google rejected the login (401): ${LOGIN_AGAIN}.`, options);
-  if (status === 429 || status >= 500 || (status === 403 && RATE_LIMIT_REASONS.has(apiReason(data) ?? ""))) {
-    const retryAfterSeconds = retryAfter(failure.response?.headers);
+  // Google names a 403 quota refusal in the body only (`errors[0].reason`), which classifyFailure does not read.
+  if (classified.kind === "transient" || (status === 403 && RATE_LIMIT_REASONS.has(apiReason(data) ?? ""))) {
+    const retryAfterSeconds = classified.retryAfterMs !== undefined ? Math.max(1, Math.ceil(classified.retryAfterMs / 1000)) : undefined;
     return new VenomError("transient", `${prefix}: Google answered ${status} (${detail}); try again later.`, {
       ...options,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
@@ -73,15 +76,4 @@ function apiReason(data: unknown): string | undefined {
   const first: unknown = Array.isArray(errors) ? errors[0] : undefined;
   const reason = (first as { reason?: unknown } | undefined)?.reason;
   return typeof reason === "string" ? reason : undefined;
-}
-
-function retryAfter(headers: unknown): number | undefined {
-  let value: string | null | undefined;
-  if (headers instanceof Headers) value = headers.get("retry-after");
-  else if (typeof headers === "object" && headers !== null) {
-    const raw = (headers as Record<string, unknown>)["retry-after"];
-    value = typeof raw === "string" ? raw : undefined;
-  }
-  const seconds = value ? Number(value) : NaN;
-  return Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : undefined;
 }

@@ -1,40 +1,45 @@
 // The `hf_search {query, kind}` tool for the Architect: the top models or datasets on the hub, most downloaded first.
+import { z } from "zod";
 import { errorMessage } from "../../errors.js";
-import type { LoopTool } from "../../llm/tool-loop.js";
+import { defineTool, type Tool } from "../../llm/tool.js";
 import type { HuggingFaceSkill } from "./hugging-face-skill.js";
 import type { DatasetSummary, ModelSummary } from "./types.js";
 
 const SHOWN_TAGS = 8;
 // Tags that say nothing about what a repo is.
 const NOISE_TAG = /^(region:|endpoints_compatible$|autotrain_compatible$|deploy:|text-generation-inference$)/;
+const EXAMPLE = '{"query": "sentiment", "kind": "model"}';
+const QUERY_PROBLEM = `"query" must be a non-empty string, e.g. ${EXAMPLE}`;
 
-export function hfSearchTool(skill: Pick<HuggingFaceSkill, "searchModels" | "searchDatasets">): LoopTool {
-  return {
+const hfSearchSchema = z.object(
+  {
+    query: z.string(QUERY_PROBLEM).trim().min(1, QUERY_PROBLEM).describe('Words in the repo name, e.g. "sentiment" or "whisper".'),
+    // Models when left out: the model is told to choose, but a call without it still answers.
+    kind: z
+      .enum(["model", "dataset"], { error: (issue) => `"kind" must be "model" or "dataset", not ${JSON.stringify(issue.input)}` })
+      .default("model")
+      .describe("What to search for."),
+  },
+  { error: QUERY_PROBLEM },
+);
+
+export function hfSearchTool(skill: Pick<HuggingFaceSkill, "searchModels" | "searchDatasets">): Tool {
+  return defineTool({
     name: "hf_search",
     description:
       "Search the Hugging Face Hub for models or datasets, most downloaded first. " +
       "Answers with up to 5 ids, with task, downloads, likes, tags and URL.",
-    parameters: {
-      type: "object",
-      properties: {
-        query: { type: "string", description: "Words in the repo name, e.g. \"sentiment\" or \"whisper\"." },
-        kind: { type: "string", enum: ["model", "dataset"], description: "What to search for." },
-      },
-      required: ["query", "kind"],
-      additionalProperties: false,
-    },
-    async run(rawArguments: string): Promise<string> {
-      const args = parseArguments(rawArguments);
-      if (args instanceof Error) return `Error: ${args.message}`;
+    schema: hfSearchSchema,
+    readOnly: true,
+    example: EXAMPLE,
+    async run({ query, kind }) {
       try {
-        return args.kind === "model"
-          ? formatModels(args.query, await skill.searchModels(args.query))
-          : formatDatasets(args.query, await skill.searchDatasets(args.query));
+        return kind === "model" ? formatModels(query, await skill.searchModels(query)) : formatDatasets(query, await skill.searchDatasets(query));
       } catch (error) {
         return `Error: Hugging Face search failed: ${errorMessage(error)}`;
       }
     },
-  };
+  });
 }
 
 export function formatModels(query: string, models: ModelSummary[]): string {
@@ -58,19 +63,6 @@ export function formatDatasets(query: string, datasets: DatasetSummary[]): strin
     );
   });
   return lines.join("\n");
-}
-
-function parseArguments(rawArguments: string): { query: string; kind: "model" | "dataset" } | Error {
-  let value: unknown;
-  try {
-    value = JSON.parse(rawArguments || "{}");
-  } catch {
-    return new Error('arguments are not JSON; call hf_search with {"query": "sentiment", "kind": "model"}');
-  }
-  const { query, kind = "model" } = typeof value === "object" && value !== null ? (value as { query?: unknown; kind?: unknown }) : {};
-  if (typeof query !== "string" || !query.trim()) return new Error('"query" must be a non-empty string, e.g. {"query": "sentiment", "kind": "model"}');
-  if (kind !== "model" && kind !== "dataset") return new Error(`"kind" must be "model" or "dataset", not ${JSON.stringify(kind)}`);
-  return { query: query.trim(), kind };
 }
 
 function tagLine(tags: string[]): string[] {

@@ -1,4 +1,5 @@
 // @huggingface/hub's failures as VenomErrors that say what to do; a missing repo is a HuggingFaceNotFoundError.
+import { classifyFailure } from "../../shared/classify-failure.js";
 import { VenomError, errorMessage, permanentError, transientError } from "../../errors.js";
 
 export type RepoKind = "model" | "dataset";
@@ -30,7 +31,8 @@ const BAD_TOKEN = /invalid (credentials|token|username or password)/i;
 
 export function hubError(error: unknown, context: HubErrorContext): VenomError {
   if (error instanceof VenomError) return error;
-  const status = statusOf(error);
+  const failure = classifyFailure(error);
+  const { status } = failure;
   if (status === undefined) {
     const cause = error instanceof Error && error.cause !== undefined ? `: ${errorMessage(error.cause)}` : "";
     return transientError(`Hugging Face request failed: ${errorMessage(error)}${cause}`, { cause: error });
@@ -46,12 +48,7 @@ export function hubError(error: unknown, context: HubErrorContext): VenomError {
     return new VenomError("user", `Hugging Face ${context.repo.kind} "${context.repo.id}" is gated or restricted: ${detail}`, { cause: error });
   }
   const message = `Hugging Face answered ${status}: ${detail}`;
-  return status === 408 || status === 429 || status >= 500 ? transientError(message, { cause: error }) : permanentError(message, { cause: error });
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
+  return failure.kind === "transient" ? transientError(message, { cause: error }) : permanentError(message, { cause: error });
 }
 
 // HubApiError's message ends with ". URL: … Request ID: …"; its `data` holds the hub's own `{error}`.

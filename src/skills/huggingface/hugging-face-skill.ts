@@ -3,9 +3,11 @@
 import type * as Hub from "@huggingface/hub";
 import type { Logger } from "pino";
 import { ConfigError, VenomError, errorMessage } from "../../errors.js";
+import { lazy } from "../../shared/lazy.js";
 import { hubError, type RepoKind } from "./hub-errors.js";
 import { cardSummary, licenseOf } from "./model-card.js";
-import type { ConnectionStatus, DatasetDetails, DatasetSummary, ModelDetails, ModelSummary } from "./types.js";
+import type { ConnectionStatus } from "../integration.js";
+import type { DatasetDetails, DatasetSummary, ModelDetails, ModelSummary, RepoCard, RepoSummary } from "./types.js";
 
 export const HUGGING_FACE_URL = "https://huggingface.co";
 
@@ -34,13 +36,11 @@ const CARD_MAX_BYTES = 64 * 1024;
 // The hub's rules: letters, digits, `-`, `_`, `.`; no `--` or `..`; at most 96 characters a part.
 const REPO_PART = /^(?!.*(?:--|\.\.))[A-Za-z0-9](?:[\w.-]{0,94}[A-Za-z0-9])?$/;
 
-let hubModule: Promise<typeof Hub> | undefined;
 // Loaded on first use, so an app that never searches the hub never pays for it.
-const loadHub = () =>
-  (hubModule ??= import("@huggingface/hub").catch((error: unknown) => {
-    hubModule = undefined;
-    throw error;
-  }));
+const loadHub = lazy(() => import("@huggingface/hub"));
+
+/** The fields of a hub listing every summary reads, models and datasets alike. */
+type HubEntry = Pick<Hub.ModelEntry, "name" | "downloads" | "likes" | "private" | "gated" | "updatedAt"> & { tags?: string[] };
 
 export class HuggingFaceSkill {
   readonly #token: Hub.AccessToken | undefined;
@@ -89,7 +89,7 @@ export class HuggingFaceSkill {
         additionalFields: ["tags"],
         ...this.#params(),
       });
-      for await (const dataset of found) datasets.push(this.#datasetSummary(dataset));
+      for await (const dataset of found) datasets.push(this.#repoSummary(dataset, `datasets/${dataset.name}`));
     });
     this.#log.debug({ query, results: datasets.length }, "hub dataset search");
     return datasets;
@@ -97,33 +97,25 @@ export class HuggingFaceSkill {
 
   /** A model's metadata and card summary; a HuggingFaceNotFoundError when the hub does not know it. */
   async modelDetails(id: string): Promise<ModelDetails> {
-    const name = repoId(id, "model");
-    const hub = await loadHub();
-    const info = await this.#call({ repo: { kind: "model", id: name } }, () =>
-      hub.modelInfo({ name, additionalFields: ["tags", "cardData", "library_name"], ...this.#params() }),
+    const { info, summary, card } = await this.#details(
+      "model",
+      id,
+      (hub, name) => hub.modelInfo({ name, additionalFields: ["tags", "cardData", "library_name"], ...this.#params() }),
+      (info) => this.#modelSummary(info),
     );
-    const summary = this.#modelSummary(info);
-    const license = licenseOf(info.cardData, summary.tags);
-    const card = await this.#card("model", name);
-    return {
-      ...summary,
-      ...(license ? { license } : {}),
-      ...(info.library_name ? { library: info.library_name } : {}),
-      ...(card ? { cardSummary: card } : {}),
-    };
+    return { ...summary, ...card, ...(info.library_name ? { library: info.library_name } : {}) };
   }
 
-  /** A dataset's metadata and card summary; a HuggingFaceNotFoundError when the hub does not know it. */
+  /** A dataset's metadata and card summary (its description when it has no card); a HuggingFaceNotFoundError when the hub does not know it. */
   async datasetDetails(id: string): Promise<DatasetDetails> {
-    const name = repoId(id, "dataset");
-    const hub = await loadHub();
-    const info = await this.#call({ repo: { kind: "dataset", id: name } }, () =>
-      hub.datasetInfo({ name, additionalFields: ["tags", "cardData", "description"], ...this.#params() }),
+    const { info, summary, card } = await this.#details(
+      "dataset",
+      id,
+      (hub, name) => hub.datasetInfo({ name, additionalFields: ["tags", "cardData", "description"], ...this.#params() }),
+      (info) => this.#repoSummary(info, `datasets/${info.name}`),
     );
-    const summary = this.#datasetSummary(info);
-    const license = licenseOf(info.cardData, summary.tags);
-    const card = (await this.#card("dataset", name)) ?? (info.description ? cardSummary(info.description) : undefined);
-    return { ...summary, ...(license ? { license } : {}), ...(card ? { cardSummary: card } : {}) };
+    const described = !card.cardSummary && info.description ? cardSummary(info.description) : undefined;
+    return { ...summary, ...card, ...(described ? { cardSummary: described } : {}) };
   }
 
   /** With a token: who it belongs to; without: a one-result search. Never throws. */
@@ -170,31 +162,37 @@ export class HuggingFaceSkill {
     return { hubUrl: this.#hubUrl, fetch: this.#fetch, ...(this.#token ? { accessToken: this.#token } : {}) };
   }
 
-  #modelSummary(model: Hub.ModelEntry & { tags?: string[] }): ModelSummary {
+  #modelSummary(model: HubEntry & { task?: string }): ModelSummary {
+    return { ...this.#repoSummary(model, model.name), ...(model.task ? { task: model.task } : {}) };
+  }
+
+  #repoSummary(entry: HubEntry, path: string): RepoSummary {
     return {
-      id: model.name,
-      url: `${this.#hubUrl}/${model.name}`,
-      ...(model.task ? { task: model.task } : {}),
-      downloads: model.downloads ?? 0,
-      likes: model.likes ?? 0,
-      tags: model.tags ?? [],
-      private: model.private ?? false,
-      gated: model.gated ?? false,
-      ...isoTime(model.updatedAt),
+      id: entry.name,
+      url: `${this.#hubUrl}/${path}`,
+      downloads: entry.downloads ?? 0,
+      likes: entry.likes ?? 0,
+      tags: entry.tags ?? [],
+      private: entry.private ?? false,
+      gated: entry.gated ?? false,
+      ...isoTime(entry.updatedAt),
     };
   }
 
-  #datasetSummary(dataset: Hub.DatasetEntry & { tags?: string[] }): DatasetSummary {
-    return {
-      id: dataset.name,
-      url: `${this.#hubUrl}/datasets/${dataset.name}`,
-      downloads: dataset.downloads ?? 0,
-      likes: dataset.likes ?? 0,
-      tags: dataset.tags ?? [],
-      private: dataset.private ?? false,
-      gated: dataset.gated ?? false,
-      ...isoTime(dataset.updatedAt),
-    };
+  /** One repo's metadata, license and card summary. */
+  async #details<Info extends HubEntry & { cardData?: unknown }, Summary extends RepoSummary>(
+    kind: RepoKind,
+    id: string,
+    read: (hub: typeof Hub, name: string) => Promise<Info>,
+    summarize: (info: Info) => Summary,
+  ): Promise<{ info: Info; summary: Summary; card: RepoCard }> {
+    const name = repoId(id, kind);
+    const hub = await loadHub();
+    const info = await this.#call({ repo: { kind, id: name } }, () => read(hub, name));
+    const summary = summarize(info);
+    const license = licenseOf(info.cardData, summary.tags);
+    const card = await this.#card(kind, name);
+    return { info, summary, card: { ...(license ? { license } : {}), ...(card ? { cardSummary: card } : {}) } };
   }
 }
 

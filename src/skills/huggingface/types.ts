@@ -2,13 +2,12 @@
 
 export type Gated = false | "auto" | "manual";
 
-export interface ModelSummary {
+/** What the hub lists for any repo, model or dataset. */
+export interface RepoSummary {
   /** `owner/name` (or a legacy un-namespaced name). */
   id: string;
-  /** The model's page on the hub. */
+  /** The repo's page on the hub. */
   url: string;
-  /** The pipeline tag, e.g. `text-classification`. */
-  task?: string;
   downloads: number;
   likes: number;
   tags: string[];
@@ -18,32 +17,23 @@ export interface ModelSummary {
   updatedAt?: string;
 }
 
-export interface ModelDetails extends ModelSummary {
+/** The start of a repo's card (README) as text, front matter left out, and its license. */
+export interface RepoCard {
   license?: string;
+  /** At most ~1,500 characters. */
+  cardSummary?: string;
+}
+
+export interface ModelSummary extends RepoSummary {
+  /** The pipeline tag, e.g. `text-classification`. */
+  task?: string;
+}
+
+export interface ModelDetails extends ModelSummary, RepoCard {
   /** e.g. `transformers`, `diffusers`. */
   library?: string;
-  /** The start of the model card (README) as text, front matter left out; at most ~1,500 characters. */
-  cardSummary?: string;
 }
 
-export interface DatasetSummary {
-  id: string;
-  url: string;
-  downloads: number;
-  likes: number;
-  tags: string[];
-  private: boolean;
-  gated: Gated;
-  updatedAt?: string;
-}
+export type DatasetSummary = RepoSummary;
 
-export interface DatasetDetails extends DatasetSummary {
-  license?: string;
-  cardSummary?: string;
-}
-
-export interface ConnectionStatus {
-  configured: true;
-  connected: boolean;
-  detail: string;
-}
+export type DatasetDetails = DatasetSummary & RepoCard;

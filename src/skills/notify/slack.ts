@@ -1,5 +1,6 @@
 // Slack notifications: Block Kit through @slack/webhook's IncomingWebhook (loaded on first send), with a plain-text fallback.
-import type { IncomingWebhook, IncomingWebhookSendArguments } from "@slack/webhook";
+import type { IncomingWebhookSendArguments } from "@slack/webhook";
+import { lazy } from "../../shared/lazy.js";
 import { SEND_TIMEOUT_MS, checkWebhookUrl, deliveryError, transportFailure, webhookMasker, type SenderOptions } from "./delivery.js";
 import { notificationParts, truncate, type Link } from "./notification-parts.js";
 import type { ChannelSender, NotificationEvent } from "./notifier.js";
@@ -32,18 +33,14 @@ export function createSlackSender(webhookUrl: string, options: SenderOptions = {
   checkWebhookUrl(webhookUrl, "SLACK_WEBHOOK_URL");
   const timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
   const mask = webhookMasker(webhookUrl);
-  let webhook: Promise<IncomingWebhook> | undefined;
+  // Loaded on first send, like discord.js: an idle app loads no notification client.
+  const webhook = lazy(async () => {
+    const { IncomingWebhook } = await import("@slack/webhook");
+    return new IncomingWebhook(webhookUrl, { timeout: timeoutMs });
+  });
   return async (event) => {
     try {
-      // Loaded on first send, like discord.js: an idle app loads no notification client.
-      webhook ??= import("@slack/webhook").then(
-        ({ IncomingWebhook }) => new IncomingWebhook(webhookUrl, { timeout: timeoutMs }),
-        (error: unknown) => {
-          webhook = undefined;
-          throw error;
-        },
-      );
-      await (await webhook).send(slackMessage(event));
+      await (await webhook()).send(slackMessage(event));
     } catch (error) {
       throw deliveryError("Slack", slackFailure(error, timeoutMs), mask);
     }

@@ -1,5 +1,6 @@
 // One timed, size-bounded text request over an injected fetch, with errors that name the service and never throw raw.
 import { TextDecoder } from "node:util";
+import { classifyFailure } from "../../shared/classify-failure.js";
 import { VenomError, errorMessage, permanentError, transientError } from "../../errors.js";
 
 export interface TextRequest {
@@ -37,10 +38,10 @@ export async function requestText(request: TextRequest): Promise<TextResponse> {
   }
 }
 
-/** A non-2xx answer as an error: 408, 429 and 5xx are worth retrying, other statuses are not. */
+/** A non-2xx answer as an error, transient when classifyFailure says a retry can help. */
 export function httpError(service: string, status: number, detail?: string): VenomError {
   const message = `${service} answered ${status}${detail ? `: ${oneLine(detail, 200)}` : ""}`;
-  return status === 408 || status === 429 || status >= 500 ? transientError(message) : permanentError(message);
+  return classifyFailure({ status }).kind === "transient" ? transientError(message) : permanentError(message);
 }
 
 /** A thrown fetch (network, timeout, traffic layer refusal) as one VenomError. */

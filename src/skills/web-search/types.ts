@@ -27,10 +27,3 @@ export interface PageText {
   title: string;
   text: string;
 }
-
-/** One entry of the dashboard's and `venom doctor`'s integration list. */
-export interface ConnectionStatus {
-  configured: true;
-  connected: boolean;
-  detail: string;
-}

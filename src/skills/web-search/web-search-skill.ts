@@ -8,7 +8,8 @@ import { httpError, requestText, type TextResponse } from "./fetch-text.js";
 import { assertPublicHost } from "./public-address.js";
 import { PAGE_TEXT_LIMIT, SEARCH_TEXT_LIMIT, capText, readableText, tidy } from "./readable-text.js";
 import { TAVILY_API_BASE, tavilySearch } from "./tavily.js";
-import type { ConnectionStatus, PageText, SearchResponse, WebProvider } from "./types.js";
+import type { ConnectionStatus } from "../integration.js";
+import type { PageText, SearchResponse, WebProvider } from "./types.js";
 
 export interface WebSearchSkillOptions {
   /** `TAVILY_API_KEY`: Tavily serves searches when set. */

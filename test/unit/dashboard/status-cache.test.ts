@@ -1,6 +1,6 @@
 // The status cache answers at once with the last known status and probes behind it, one batch at a time.
 import { describe, expect, it } from "vitest";
-import type { IntegrationStatus } from "../../../src/dashboard/integrations.js";
+import type { IntegrationStatus } from "../../../src/skills/integration.js";
 import { StatusCache } from "../../../src/dashboard/status-cache.js";
 
 function deferred<T>() {

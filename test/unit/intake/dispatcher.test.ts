@@ -2,7 +2,8 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { DeliveryDispatcher } from "../../../src/intake/dispatcher.js";
 import { createLogger } from "../../../src/log.js";
-import { openDatabase, SqliteInbox } from "../../../src/queue/sqlite-queue.js";
+import { openDatabase } from "../../../src/queue/sqlite-database.js";
+import { SqliteInbox } from "../../../src/queue/sqlite-inbox.js";
 
 async function setup(options: { chunkSize?: number; maxBacklog?: number; failFirst?: boolean } = {}) {
   const inbox = new SqliteInbox(openDatabase(":memory:"));

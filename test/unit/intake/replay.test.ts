@@ -3,9 +3,10 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { replayKey, slimPayload, type TriggerPayload } from "../../../src/intake/decide.js";
 import { Intake, type IntakeEvent } from "../../../src/intake/intake.js";
-import { PermissionCache, type PermissionRequest } from "../../../src/intake/permissions.js";
+import { PermissionCache, type PermissionRequest } from "../../../src/github/permissions.js";
 import { createLogger } from "../../../src/log.js";
-import { openDatabase, SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
+import { openDatabase } from "../../../src/queue/sqlite-database.js";
+import { SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
 import type { JobQueue } from "../../../src/queue/types.js";
 import { example, type Payload } from "../../fixtures/webhooks.js";
 

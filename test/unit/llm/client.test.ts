@@ -1,9 +1,12 @@
 import { createServer, type AddressInfo } from "node:net";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseRetryAfter as retryAfter } from "../../../src/shared/classify-failure.js";
 import { VenomError } from "../../../src/errors.js";
-import { createLlmClient, isLocalUrl, retryAfter, type LlmClientOptions } from "../../../src/llm/client.js";
+import { createLlmClient, isLocalUrl, type LlmClientOptions } from "../../../src/llm/client.js";
+import { createTrafficControl } from "../../../src/traffic/traffic-control.js";
 import { FakeLlm } from "../../support/fake-llm.js";
+import { FakeClock } from "../traffic/support.js";
 
 const log = pino({ level: "silent" });
 const messages = [{ role: "user" as const, content: "hello" }];
@@ -22,17 +25,36 @@ beforeEach(() => {
   waits = [];
 });
 
-function client(options: Partial<LlmClientOptions> = {}) {
+/**
+ * The traffic layer makes the retries: no jitter, waits recorded (moving a fake clock) instead of slept, and no
+ * breaker or wait cap in the way.
+ */
+function traffic(options: { random?: () => number; sleep?: boolean } = {}) {
+  const clock = new FakeClock();
+  return createTrafficControl({
+    log,
+    random: options.random ?? (() => 0.5),
+    ...(options.sleep === false
+      ? {}
+      : {
+          clock,
+          sleep: async (ms: number) => {
+            waits.push(ms);
+            clock.advance(ms);
+          },
+        }),
+    settings: { maxWaitMs: 60_000, breaker: { failureThreshold: 100 } },
+  });
+}
+
+function client(options: Partial<LlmClientOptions> & { random?: () => number } = {}) {
+  const { random, ...rest } = options;
   return createLlmClient({
     baseUrl: llm.baseUrl,
     model: "test-model",
     log,
-    // No jitter, and record the waits instead of sleeping.
-    random: () => 0.5,
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-    ...options,
+    traffic: traffic(random ? { random } : {}),
+    ...rest,
   });
 }
 
@@ -145,7 +167,7 @@ describe("createLlmClient", () => {
   it("turns a 401 into a permanent error about the API key", async () => {
     const guarded = await FakeLlm.start({ apiKey: "sk-right" });
     try {
-      const wrong = createLlmClient({ baseUrl: guarded.baseUrl, apiKey: "sk-wrong", model: "m", log, sleep: async () => {} });
+      const wrong = createLlmClient({ baseUrl: guarded.baseUrl, apiKey: "sk-wrong", model: "m", log, traffic: traffic() });
       const error = await failure(wrong.chat({ messages }));
       expect(error.kind).toBe("permanent");
       expect(error.message).toBe("The LLM rejected the API key (401); check OPENAI_API_KEY");
@@ -182,7 +204,7 @@ describe("createLlmClient", () => {
       attempts += 1;
       throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
     };
-    const remote = createLlmClient({ baseUrl: "https://llm.example.com/v1", model: "m", log, maxRetries: 1, random: () => 0.5, sleep: async () => {}, fetch: refused });
+    const remote = createLlmClient({ baseUrl: "https://llm.example.com/v1", model: "m", log, maxRetries: 1, traffic: traffic(), fetch: refused });
     const error = await failure(remote.chat({ messages }));
     expect(error.kind).toBe("transient");
     expect(error.message).toMatch(/^The LLM at https:\/\/llm\.example\.com\/v1 kept failing \(network error\): /);
@@ -225,7 +247,7 @@ describe("createLlmClient", () => {
     llm.whenExhausted({ status: 500 });
     const controller = new AbortController();
     const reason = new Error("cancelled by user");
-    const slow = createLlmClient({ baseUrl: llm.baseUrl, model: "m", log, random: () => 0.5 });
+    const slow = createLlmClient({ baseUrl: llm.baseUrl, model: "m", log, traffic: traffic({ sleep: false }) });
     setTimeout(() => controller.abort(reason), 50);
     await expect(slow.chat({ messages, signal: controller.signal })).rejects.toBe(reason);
     expect(llm.requests).toHaveLength(1);

@@ -1,8 +1,10 @@
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLlmClient, type LlmClient } from "../../../src/llm/client.js";
-import { MAX_TOOL_RESULT_CHARS, runToolLoop, truncate, type LoopTool, type ToolLoopOptions } from "../../../src/llm/tool-loop.js";
+import type { Tool } from "../../../src/llm/tool.js";
+import { MAX_TOOL_RESULT_CHARS, runToolLoop, truncate, type ToolLoopOptions } from "../../../src/llm/tool-loop.js";
 import type { TokenBudget } from "../../../src/llm/tokens.js";
+import { createTrafficControl } from "../../../src/traffic/traffic-control.js";
 import { FakeLlm } from "../../support/fake-llm.js";
 
 const log = pino({ level: "silent" });
@@ -12,7 +14,7 @@ let client: LlmClient;
 
 beforeAll(async () => {
   llm = await FakeLlm.start();
-  client = createLlmClient({ baseUrl: llm.baseUrl, model: "test-model", log, sleep: async () => {} });
+  client = createLlmClient({ baseUrl: llm.baseUrl, model: "test-model", log, traffic: createTrafficControl({ log, sleep: async () => {} }) });
 });
 afterAll(async () => {
   await llm.stop();
@@ -23,8 +25,8 @@ beforeEach(() => {
 
 const objectSchema = { type: "object", properties: {}, additionalProperties: true };
 
-function tool(name: string, run: LoopTool["run"]): LoopTool {
-  return { name, description: `the ${name} tool`, parameters: objectSchema, run };
+function tool(name: string, run: Tool["run"]): Tool {
+  return { name, description: `the ${name} tool`, parameters: objectSchema, readOnly: true, run };
 }
 
 const readFile = tool("read_file", async (raw) => {

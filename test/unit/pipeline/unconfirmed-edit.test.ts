@@ -1,7 +1,7 @@
 // A run does not start on issue text that changed after the trigger when the change may be an outsider's.
 import { describe, expect, it } from "vitest";
 import { slimPayload } from "../../../src/intake/decide.js";
-import { issueTextFingerprint, triggerTextFingerprint } from "../../../src/intake/issue-fingerprint.js";
+import { issueTextFingerprint, triggerTextFingerprint } from "../../../src/github/issue-fingerprint.js";
 import { unconfirmedEditError } from "../../../src/pipeline/unconfirmed-edit.js";
 import { example } from "../../fixtures/webhooks.js";
 

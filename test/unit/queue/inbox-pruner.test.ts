@@ -3,7 +3,8 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DELIVERY_RETENTION_MS } from "../../../src/queue/inbox.js";
 import { InboxPruner } from "../../../src/queue/inbox-pruner.js";
-import { openDatabase, SqliteInbox } from "../../../src/queue/sqlite-queue.js";
+import { openDatabase } from "../../../src/queue/sqlite-database.js";
+import { SqliteInbox } from "../../../src/queue/sqlite-inbox.js";
 
 const DAY = 86_400_000;
 const log = pino({ level: "silent" });

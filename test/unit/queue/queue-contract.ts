@@ -1,4 +1,4 @@
-// The JobQueue contract as one behavioural suite, run against every backend (SQLite, BullMQ), plus the helpers the
+// The JobQueue contract as one behavioural suite, run against every backend (SQLite, Redis), plus the helpers the
 // Redis-backed test files share.
 import { Socket } from "node:net";
 import { hostname } from "node:os";

@@ -2,7 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { openDatabase, SqliteInbox, SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
+import { openDatabase } from "../../../src/queue/sqlite-database.js";
+import { SqliteInbox } from "../../../src/queue/sqlite-inbox.js";
+import { SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
 import { describeJobQueueContract } from "./queue-contract.js";
 
 function setup() {

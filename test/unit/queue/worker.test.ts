@@ -3,7 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { transientError } from "../../../src/errors.js";
 import { createLogger } from "../../../src/log.js";
-import { openDatabase, SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
+import { openDatabase } from "../../../src/queue/sqlite-database.js";
+import { SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
 import type { JobState } from "../../../src/queue/types.js";
 import { Worker, type JobHandler } from "../../../src/queue/worker.js";
 

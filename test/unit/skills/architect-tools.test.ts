@@ -1,15 +1,15 @@
 // Which skill tools the Architect gets: web_search and hf_search only when the operator turned them on.
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../../src/config/env.js";
-import { architectSkillTools } from "../../../src/skills/architect-tools.js";
+import { createSkills, integrationTools } from "../../../src/skills/registry.js";
 
-const skills = {
-  webSearch: { search: () => Promise.reject(new Error("not in this test")) },
-  huggingFace: { searchModels: () => Promise.resolve([]), searchDatasets: () => Promise.resolve([]) },
-};
-const names = (env: Record<string, string>) => architectSkillTools(readConfig(env, "/tmp").integrations, skills).map((tool) => tool.name);
+// No request is made: building the skills and listing their tools never reaches the network.
+const refuse: typeof fetch = () => Promise.reject(new Error("not in this test"));
+const names = (env: Record<string, string>) =>
+  integrationTools(Object.values(createSkills({ config: readConfig(env, "/tmp"), fetch: () => refuse, log: pino({ level: "silent" }) }))).map((tool) => tool.name);
 
-describe("architectSkillTools", () => {
+describe("integrationTools", () => {
   it("offers nothing by default: issue text never leaves the host for a search engine or the Hub", () => {
     expect(names({})).toEqual([]);
     // Base-URL overrides alone turn nothing on.

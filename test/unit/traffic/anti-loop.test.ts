@@ -2,6 +2,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { decide } from "../../../src/intake/decide.js";
+import { RunGuard } from "../../../src/pipeline/run-guard.js";
 import { createTrafficControl } from "../../../src/traffic/traffic-control.js";
 import { example } from "../../fixtures/webhooks.js";
 import { FakeClock } from "./support.js";
@@ -24,10 +25,12 @@ describe("anti-loop", () => {
 
   it("a loop that gets past intake anyway is stopped by the per-issue cap, which also holds new runs back", () => {
     const clock = new FakeClock();
-    const traffic = createTrafficControl({ log: pino({ level: "silent" }), clock });
+    const log = pino({ level: "silent" });
+    const traffic = createTrafficControl({ log, clock });
+    const runs = new RunGuard({ limit: traffic.settings.runsPerIssuePerHour, degraded: traffic, log, clock });
     const decisions = Array.from({ length: 8 }, () => {
       clock.advance(1_000);
-      return traffic.allowRun("octo/repo", 1).allowed;
+      return runs.allowRun("octo/repo", 1).allowed;
     });
     expect(decisions).toEqual([true, true, true, true, true, false, false, false]);
     expect(traffic.allowStart()).toBe(false);

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isTransient } from "../../../src/errors.js";
-import { mapError } from "../../../src/pipeline/github-issue.js";
+import { gitHubError } from "../../../src/github/github-error.js";
 import { BACKGROUND_REQUEST, createGitHubThrottle, withGitHubTraffic } from "../../../src/traffic/github-throttle.js";
 import { createTrafficControl, type TrafficControl } from "../../../src/traffic/traffic-control.js";
 import { TrafficRefusedError } from "../../../src/traffic/traffic-refused-error.js";
@@ -115,7 +115,7 @@ describe("GitHub through Octokit", () => {
       .catch((caught: unknown) => caught);
     expect((error as { status?: number }).status).toBe(403);
     expect(seen).toHaveLength(1);
-    const mapped = mapError("comment", error);
+    const mapped = gitHubError("comment", error);
     expect(isTransient(mapped)).toBe(true);
     expect(mapped.retryAfterSeconds).toBe(60);
 
@@ -129,7 +129,7 @@ describe("GitHub through Octokit", () => {
     const second = await octokit.request("GET /repos/{owner}/{repo}/pulls", { owner: "o", repo: "r" }).catch((caught: unknown) => caught);
     expect((second as { status?: number }).status).toBe(429);
     expect(seen).toHaveLength(1);
-    expect(mapError("list pulls", second).retryAfterSeconds).toBe(120);
+    expect(gitHubError("list pulls", second).retryAfterSeconds).toBe(120);
 
     // Every other GitHub call now holds off for those 120 s: handed back to the queue without a request.
     seen.length = 0;

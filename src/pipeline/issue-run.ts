@@ -1,0 +1,94 @@
+// One attempt of the Issue-to-PR run: the job, its checkpoint, and what its steps hand on to the next.
+import type { Logger } from "pino";
+import type { RepoConfig } from "../config/repo-config.js";
+import type { LlmClient } from "../llm/client.js";
+import type { TokenBudget } from "../llm/tokens.js";
+import type { Job } from "../queue/types.js";
+import type { JobContext } from "../queue/worker.js";
+import type { AgentsResult } from "./agents.js";
+import type { GitHubIssue, IssueDetails } from "./github-issue.js";
+import type { IssueText } from "./prompts.js";
+import { savedCheckpoint, type AttemptProgress, type PipelineStep, type RunCheckpoint, type RunEnding, type SavedCheckpoint } from "./run-checkpoint.js";
+import { renderStatus } from "./status-comment.js";
+import { statusView } from "./status-view.js";
+import type { ChangeSet } from "./tools/change-set.js";
+import type { GitAuthor, Workspace } from "./workspace/workspace.js";
+
+/** What one step hands the next within an attempt: live objects and fresh reads, never saved. */
+export interface RunArtifacts {
+  issue: GitHubIssue;
+  details: IssueDetails;
+  repoConfig: RepoConfig;
+  issueText: IssueText;
+  llm: LlmClient;
+  /** The identity of the app's commits: its bot login. */
+  author: GitAuthor;
+  workspace: Workspace;
+  /** The token the workspace was cloned with: the secret scan looks for it too. */
+  cloneToken: string;
+  branch: string;
+  base: string;
+  budget: TokenBudget;
+  /** What the Coder's tools wrote: the commit holds exactly these paths. */
+  changes: ChangeSet;
+  agents: AgentsResult;
+}
+
+export class IssueRun {
+  readonly job: Job;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly checkpoint: RunCheckpoint;
+  readonly artifacts: Partial<RunArtifacts> = {};
+  readonly #context: JobContext;
+
+  constructor(context: JobContext) {
+    this.#context = context;
+    this.job = context.job;
+    this.signal = context.signal;
+    this.log = context.log;
+    this.checkpoint = { ...savedCheckpoint(context.job.data), attempt: { step: "intake" } };
+  }
+
+  /** What an earlier step produced; a step asking for what no step made yet is a bug in the step order. */
+  need<Key extends keyof RunArtifacts>(key: Key): RunArtifacts[Key] {
+    const value = this.artifacts[key];
+    if (value === undefined) throw new Error(`Pipeline step "${this.checkpoint.attempt.step}" needs ${key}, which no earlier step made.`);
+    return value as RunArtifacts[Key];
+  }
+
+  /** Starts a step: the job's `step` names it. */
+  async enter(step: PipelineStep): Promise<void> {
+    this.checkpoint.attempt.step = step;
+    await this.phase(step);
+  }
+
+  /** Names what the run does now on the job (the agents' planning, coding, validating). */
+  async phase(name: string): Promise<void> {
+    await this.#context.checkpoint({ step: name });
+  }
+
+  /** Records progress of this attempt (memory only: see AttemptProgress). */
+  record(progress: Partial<AttemptProgress>): void {
+    Object.assign(this.checkpoint.attempt, progress);
+  }
+
+  /** Ends the attempt: no later step runs. */
+  end(ending: RunEnding): void {
+    this.record({ ending });
+  }
+
+  /** Records what a resumed attempt needs, in memory and in the job; `tokens` is the run's total so far. */
+  async save(patch: SavedCheckpoint, tokens?: number): Promise<void> {
+    Object.assign(this.checkpoint, patch);
+    await this.#context.checkpoint({ data: { ...patch }, ...(tokens !== undefined ? { tokens } : {}) });
+  }
+
+  /** Writes the status comment from the checkpoint, creating it when the run has none yet. */
+  async publish(): Promise<void> {
+    const issue = this.artifacts.issue;
+    if (!issue) return;
+    const id = await issue.upsertComment(this.checkpoint.commentId, renderStatus(statusView(this.checkpoint, this.job.id)));
+    if (id !== this.checkpoint.commentId) await this.save({ commentId: id });
+  }
+}

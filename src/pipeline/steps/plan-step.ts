@@ -1,0 +1,36 @@
+// Step `plan`: the Architect's plan, made once per run (a resumed attempt or a retry keeps it); plan-only runs end here.
+import { runAgents } from "../agents.js";
+import type { IssueJobDependencies } from "../issue-job-dependencies.js";
+import type { IssueRun } from "../issue-run.js";
+import { agentsInput } from "./agents-input.js";
+
+export async function planStep(run: IssueRun, deps: IssueJobDependencies): Promise<void> {
+  const { job } = run;
+  const repoConfig = run.need("repoConfig");
+  // One budget for the whole run, attempts included: the job carries what earlier attempts spent.
+  const budget = { used: job.tokens ?? 0, max: repoConfig.maxTokens };
+  run.artifacts.budget = budget;
+  // Only a maintainer's `/venom fix` skips `require_plan_approval`: label, assign, poll, retry and api runs stop at the plan.
+  const stopAfterPlan = job.command === "plan" || (repoConfig.requirePlanApproval && job.trigger !== "comment");
+  run.record({ stopAfterPlan });
+
+  // A maintainer's `/venom fix` after a plan-only run applies the plan they reviewed.
+  if (!stopAfterPlan && !run.checkpoint.plan && job.trigger === "comment" && deps.approvedPlan) {
+    const approved = await deps.approvedPlan(job.repo, job.issue, job.id);
+    if (approved) {
+      await run.save({ plan: approved });
+      run.log.info("Applying the plan posted by the previous plan-only run");
+    }
+  }
+  if (!run.checkpoint.plan) {
+    const { plan } = await runAgents({ ...agentsInput(run, deps), extraArchitectTools: deps.architectTools?.() ?? [], planOnly: true });
+    await run.save({ plan }, budget.used);
+    await run.publish();
+  }
+  if (stopAfterPlan) {
+    run.record({ tokens: budget.used });
+    run.end({ kind: "plan_ready" });
+    await run.save({ planOnly: true });
+    await run.publish();
+  }
+}

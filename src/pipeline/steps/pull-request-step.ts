@@ -1,0 +1,24 @@
+// Step `pull_request`: opens the issue's pull request, or updates the one the branch already has: never a second.
+import type { IssueJobDependencies } from "../issue-job-dependencies.js";
+import type { IssueRun } from "../issue-run.js";
+import { renderPullRequestBody } from "../pull-request.js";
+
+export async function pullRequestStep(run: IssueRun, _deps: IssueJobDependencies): Promise<void> {
+  const { job, checkpoint } = run;
+  const agents = run.need("agents");
+  const budget = run.need("budget");
+  const repoConfig = run.need("repoConfig");
+  const draft = (agents.checks === "failed" && repoConfig.draftOnFailure) || agents.checksNotRun !== undefined;
+  const pull = await run.need("issue").openOrUpdatePullRequest({
+    branch: run.need("branch"),
+    base: run.need("base"),
+    title: `Fix #${job.issue}: ${run.need("details").title}`,
+    body: renderPullRequestBody({ issue: job.issue, result: agents, changedFiles: checkpoint.attempt.changedFiles ?? [], tokens: budget.used, jobId: job.id }),
+    draft,
+    // A PR an earlier attempt opened is updated without asking GitHub which one it is.
+    ...(checkpoint.prNumber ? { knownNumber: checkpoint.prNumber } : {}),
+  });
+  await run.save({ prNumber: pull.number, prUrl: pull.url }, budget.used);
+  run.record({ pullRequest: { number: pull.number, url: pull.url, created: pull.created, draft } });
+  await run.publish();
+}
