@@ -2,6 +2,7 @@
 import type { ApplicationFunction } from "probot";
 import type { TriggerPayload } from "./intake/decide.js";
 import { describeOutcome, type Intake } from "./intake/intake.js";
+import { FOLLOW_UP_EVENTS } from "./intake/follow-up-decision.js";
 import type { PermissionRequest } from "./github/permissions.js";
 
 export interface AppDependencies {
@@ -12,7 +13,13 @@ export interface AppDependencies {
   record: (deliveryId: string, outcome: string) => void;
 }
 
-export const TRIGGER_EVENTS = ["issues.labeled", "issues.assigned", "issue_comment.created"] as const;
+export const TRIGGER_EVENTS = [
+  "issues.labeled",
+  "issues.assigned",
+  "issue_comment.created",
+  // Follow-ups on the app's own pull requests: reviews and CI results.
+  ...FOLLOW_UP_EVENTS,
+] as const;
 
 export function createAppFunction(deps: AppDependencies): ApplicationFunction {
   return (app) => {

@@ -6,7 +6,8 @@ import { readConfig, type VenomConfig } from "./config/env.js";
 import { createDashboardRoutes, isAuthorized } from "./dashboard/api.js";
 import { StatusCache } from "./dashboard/status-cache.js";
 import { withApiVersion } from "./github/api-version.js";
-import { GitHubClients, triggerAssignee } from "./github/clients.js";
+import { collectCiFailures } from "./github/ci-failures.js";
+import { asRequest, GitHubClients, triggerAssignee } from "./github/clients.js";
 import { withInstallationTokenRefresh } from "./github/installation-token.js";
 import { createHealthRoute } from "./http/health.js";
 import { createMetrics, createMetricsRoute, type Metrics } from "./http/metrics.js";
@@ -34,6 +35,10 @@ import type { IssueJobDependencies } from "./pipeline/issue-job.js";
 import { RunGuard } from "./pipeline/run-guard.js";
 import { lazy } from "./shared/lazy.js";
 import { approvedPlanFrom } from "./pipeline/approved-plan.js";
+import { ciRoundFrom } from "./pipeline/follow-up/ci-round.js";
+import { pendingFeedbackFrom } from "./pipeline/follow-up/pending-feedback.js";
+import { previousRunFrom } from "./pipeline/follow-up/previous-run.js";
+import { KeptWorkspacePruner } from "./pipeline/follow-up/workspace-pruner.js";
 import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
 import { throughTraffic } from "./skills/notify/through-traffic.js";
@@ -183,6 +188,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     ...Object.values(skillIntegrations),
   ];
   const maxAttempts = options.maxAttempts ?? 3;
+  // CI follow-ups read the failing runs: the app's own check runs are not CI to fix; logs are masked of secrets.
+  const ciCollector = { appId: config.github.appId, mask: createMasker(config.secrets) };
   const worker = new Worker({
     queue,
     maxAttempts,
@@ -199,6 +206,11 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         architectTools: () => integrationTools(integrations),
         runGuard: new RunGuard({ limit: traffic.settings.runsPerIssuePerHour, degraded: traffic, log: log.child({ name: "run-guard" }) }),
         approvedPlan: approvedPlanFrom(queue),
+        previousRun: previousRunFrom(queue),
+        takePendingFeedback: pendingFeedbackFrom(queue),
+        ciFailures: async (feedback, where) =>
+          (await collectCiFailures(asRequest(await github.forInstallation(where.installationId)), where.repo, feedback.headSha, ciCollector)).failures,
+        ciRound: ciRoundFrom({ queue, request: async (installationId) => asRequest(await github.forInstallation(installationId)), collector: ciCollector }),
         ...(config.integrations.calendar.enabled
           ? { afterPullRequest: async (pull) => void (await calendar.scheduleReview({ repo: pull.repo, prNumber: pull.prNumber, prUrl: pull.prUrl })) }
           : {}),
@@ -209,7 +221,11 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     concurrency: config.workers,
     gate: traffic,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-    onFinished: (job) => metrics.countJobFinished(job.state),
+    onFinished: (job) => {
+      metrics.countJobFinished(job.state);
+      // Review comments that arrived while this job ran start the next round on its PR.
+      void intake.followPending(job).catch((error: unknown) => log.warn({ err: error, jobId: job.id }, "Pending follow-ups not queued"));
+    },
   });
   // Shared: a label read for a webhook serves the poller too, and the other way round.
   const repoLabels = new RepoLabelCache();
@@ -217,7 +233,12 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     queue,
     permissions,
     repoLabels,
-    settings: () => ({ triggerLabel: config.triggerLabel, botLogin, assignee: triggerAssignee(config.github, botLogin) }),
+    settings: () => ({
+      triggerLabel: config.triggerLabel,
+      botLogin,
+      assignee: triggerAssignee(config.github, botLogin),
+      ...(config.github.appId !== undefined ? { appId: config.github.appId } : {}),
+    }),
     log: log.child({ name: "intake" }),
     onQueued: () => worker.notify(),
   });
@@ -234,6 +255,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     settings: async () => ({ triggerLabel: config.triggerLabel, assignee: triggerAssignee(config.github, await lookupBotLogin()) }),
     repoLabel: (repo, request, version) => repoLabels.lookup(request, repo, { version }),
     log: log.child({ name: "poller" }),
+    // No CI event reaches a polling app: its pull requests' head commits are polled instead.
+    ci: { appId: config.github.appId },
   });
 
   const pipelineDependencies = { config, queue, worker, github, poller, notifier };
@@ -283,6 +306,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   let pollerStarted = false;
   // Where webhooks arrive, processed deliveries past their retention are forgotten: the inbox stays bounded.
   const inboxPruner = new InboxPruner({ inbox, log: log.child({ name: "inbox" }) });
+  // Kept follow-up clones of PRs merged without a later round: removed after a week unused, at worker start and hourly.
+  const workspacePruner = new KeptWorkspacePruner({ dataDir: config.dataDir, log: log.child({ name: "worker" }) });
 
   const venom: Venom = {
     config,
@@ -319,7 +344,10 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       return bound;
     },
     async startBackground(background = {}) {
-      if (background.worker ?? true) worker.start();
+      if (background.worker ?? true) {
+        worker.start();
+        workspacePruner.start();
+      }
       if ((background.poller ?? true) && config.polling.enabled) {
         if (config.github.mode === "none") {
           log.warn("ENABLE_ISSUE_POLLING is on but GitHub is not configured; polling stays off");
@@ -338,6 +366,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       }
       if (pollerStarted) await poller.stop();
       await inboxPruner.stop();
+      await workspacePruner.stop();
       await dispatcher.stop();
       await worker.stop();
       traffic.close();

@@ -1,6 +1,5 @@
 // Programmatic entry points mirroring the seed: Orchestrator.handleRemoteIssue and the Integrator's steps.
 import type { VenomConfig } from "../config/env.js";
-import { parseRepoConfig } from "../config/repo-config.js";
 import { errorMessage, VenomError } from "../errors.js";
 import type { GitHubClients } from "../github/clients.js";
 import type { Poller, TriggeredIssue } from "../intake/poller.js";
@@ -104,7 +103,7 @@ export class Integrator {
     const details = await issue.details();
     if (details.isPullRequest) throw new VenomError("user", `#${options.issueNumber} in ${where.repo} is a pull request; pass an issue number.`);
     if (details.state !== "open") throw new VenomError("user", `Issue #${options.issueNumber} in ${where.repo} is ${details.state}; reopen it to handle it.`);
-    const [comments, repoConfig] = await Promise.all([issue.comments(), issue.repoConfigText().then(parseRepoConfig)]);
+    const [comments, repoConfig] = await Promise.all([issue.comments(), issue.repoConfigText().then(parseRepoConfigLazily)]);
     const base = repoConfig.base ?? (await issue.defaultBranch());
     const branch = issueBranch(repoConfig, options.issueNumber);
     const { created } = await issue.ensureBranch(branch, base);
@@ -123,7 +122,7 @@ export class Integrator {
     const where = await target(this.#deps, options.repo);
     const octokit = await this.#deps.github.forInstallation(where.installationId);
     const issue = new GitHubIssue(octokit, where.repo, options.issueNumber);
-    const base = options.base ?? parseRepoConfig(await issue.repoConfigText()).base ?? (await issue.defaultBranch());
+    const base = options.base ?? (await parseRepoConfigLazily(await issue.repoConfigText())).base ?? (await issue.defaultBranch());
     const body = options.body.includes(`Closes #${options.issueNumber}`) ? options.body : `${options.body}\n\nCloses #${options.issueNumber}`;
     const pull = await issue.openOrUpdatePullRequest({ branch: options.branch, base, title: options.title, body, draft: false });
     const commentId = await issue.upsertComment(
@@ -179,4 +178,10 @@ function describe(job: Job, issueNumber: number): RemoteIssueResult {
     return { ...base, success: true, message: job.prUrl ? `Pull request ${job.prUrl} (checks ${job.checks ?? "none"})` : job.step };
   }
   return { ...base, success: false, message: job.error ?? `job ${job.state}` };
+}
+
+/** `.github/venom.yml` parsing pulls in zod and yaml: loaded when the API is first used, not at start-up. */
+async function parseRepoConfigLazily(text: string | undefined): Promise<import("../config/repo-config.js").RepoConfig> {
+  const { parseRepoConfig } = await import("../config/repo-config.js");
+  return parseRepoConfig(text);
 }

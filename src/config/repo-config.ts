@@ -27,6 +27,7 @@ const schema = z
     draft_on_failure: z.boolean().default(true),
     model: z.string().trim().min(1).optional(),
     require_plan_approval: z.boolean().default(false),
+    max_ci_rounds: z.number().int().min(0).max(10).default(2),
     image: z
       .string()
       .trim()
@@ -48,6 +49,8 @@ export interface RepoConfig {
   draftOnFailure: boolean;
   model?: string;
   requirePlanApproval: boolean;
+  /** Follow-up rounds on failing CI per pull request (`max_ci_rounds`); review follow-ups do not reset the count. */
+  maxCiRounds: number;
   /** The Docker image the checks run in when VENOM_SANDBOX picks Docker. */
   image?: string;
 }
@@ -87,6 +90,7 @@ export function parseRepoConfig(text: string | undefined): RepoConfig {
     draftOnFailure: value.draft_on_failure,
     ...(value.model ? { model: value.model } : {}),
     requirePlanApproval: value.require_plan_approval,
+    maxCiRounds: value.max_ci_rounds,
     ...(value.image ? { image: value.image } : {}),
   };
 }

@@ -4,10 +4,21 @@ import type { JobCommand, Trigger } from "../queue/types.js";
 
 export { isWriter, type Permission };
 import { triggerTextFingerprint, type IssueTextFields } from "../github/issue-fingerprint.js";
+import { isBot } from "./bot-sender.js";
+import {
+  decideFollowUp,
+  isFollowUpEvent,
+  isReviewEvent,
+  slimFollowUp,
+  venomRequest,
+  type FollowUpPayload,
+  type ReviewCommentFields,
+} from "./follow-up-decision.js";
+import type { FollowUpFeedback } from "../github/follow-up-feedback.js";
 
 
 /** The few payload fields the decision reads; the official webhook payloads satisfy it. */
-export interface TriggerPayload {
+export interface TriggerPayload extends FollowUpPayload {
   action?: string;
   sender?: { login?: string; type?: string } | null;
   repository?: { full_name?: string } | null;
@@ -22,7 +33,7 @@ export interface TriggerPayload {
   } & IssueTextFields) | null;
   label?: { name?: string } | null;
   assignee?: { login?: string } | null;
-  comment?: { id?: number; body?: string; user?: { login?: string; type?: string } | null } | null;
+  comment?: ({ id?: number; body?: string; user?: { login?: string; type?: string } | null } & ReviewCommentFields) | null;
 }
 
 export interface DecisionSettings {
@@ -35,6 +46,16 @@ export interface DecisionSettings {
    * Unset in App mode unless configured: GitHub does not let an App's bot account be assigned.
    */
   assignee?: string | undefined;
+  /** The app's id (App mode): its own check runs and suites are not CI to fix. */
+  appId?: number | undefined;
+  /** The prefix of the app's branches (`branch_prefix`, default `issue-`): a follow-up's issue is in its PR's branch. */
+  branchPrefix?: string | undefined;
+}
+
+/** What intake looked up for the decision besides the permission. */
+export interface DecisionContext {
+  /** For a comment on a pull request: the PR's head branch (the event does not carry it). */
+  pullHeadRef?: string | undefined;
 }
 
 export interface IssueRef {
@@ -45,13 +66,22 @@ export interface IssueRef {
 }
 
 export type Decision =
-  | ({ action: "enqueue"; trigger: Exclude<Trigger, "poll" | "retry" | "api">; command: JobCommand; commentId?: number } & IssueRef)
+  | ({
+      action: "enqueue";
+      trigger: Exclude<Trigger, "poll" | "retry" | "api">;
+      command: JobCommand;
+      commentId?: number;
+      /** `/venom revise <text>`: the maintainer's change to the plan; the run plans again with it. */
+      revision?: string;
+    } & IssueRef)
   | ({ action: "cancel" } & IssueRef)
   | ({ action: "retry" } & IssueRef)
+  /** A review or CI round on the app's own PR; `onceKey` makes one round of one review or failing head commit. */
+  | ({ action: "follow-up"; trigger: "review" | "ci"; feedback: FollowUpFeedback; onceKey?: string } & IssueRef)
   | { action: "ignore"; reason: string };
 
-export type SlashCommand = "fix" | "plan" | "retry" | "cancel";
-const SLASH_COMMANDS: readonly SlashCommand[] = ["fix", "plan", "retry", "cancel"];
+export type SlashCommand = "fix" | "plan" | "revise" | "retry" | "cancel";
+const SLASH_COMMANDS: readonly SlashCommand[] = ["fix", "plan", "revise", "retry", "cancel"];
 
 /** `/venom fix` → "fix"; `/venom` alone → "fix"; anything else after `/venom` → undefined. */
 export function parseSlashCommand(body: string | undefined): SlashCommand | "unknown" | undefined {
@@ -62,19 +92,26 @@ export function parseSlashCommand(body: string | undefined): SlashCommand | "unk
   return SLASH_COMMANDS.includes(word) ? word : "unknown";
 }
 
-export function isBot(user: { login?: string; type?: string } | null | undefined, botLogin?: string): boolean {
-  if (!user) return false;
-  if (user.type === "Bot") return true;
-  const login = user.login ?? "";
-  if (login.endsWith("[bot]")) return true;
-  return botLogin !== undefined && login.toLowerCase() === botLogin.toLowerCase();
+// Anchored, one optional run of blanks, then a literal: linear on any comment.
+const REVISE_PREFIX = /^\s*\/venom[ \t]+revise(?=\s|$)/i;
+/** The longest revision text kept: the Architect's prompt fences it again with its own cap. */
+const MAX_REVISION_CHARS = 4_000;
+
+/** `/venom revise use a different approach` → "use a different approach"; "" when nothing follows; undefined for other comments. */
+export function parseRevision(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  const match = REVISE_PREFIX.exec(body);
+  return match ? body.slice(match[0].length).trim().slice(0, MAX_REVISION_CHARS) : undefined;
 }
+
+export { isBot };
 
 /** Events that can start, cancel or retry a run; every other delivery is only remembered for deduplication. */
 export function isTriggerCandidate(name: string, action: string | undefined): boolean {
   return (
     (name === "issues" && (action === "labeled" || action === "assigned")) ||
-    (name === "issue_comment" && action === "created")
+    (name === "issue_comment" && action === "created") ||
+    isFollowUpEvent(name, action)
   );
 }
 
@@ -100,8 +137,19 @@ export function slimPayload(payload: TriggerPayload): TriggerPayload {
     ...(payload.label ? { label: { name: payload.label.name } } : {}),
     ...(payload.assignee ? { assignee: { login: payload.assignee.login } } : {}),
     ...(payload.comment
-      ? { comment: { id: payload.comment.id, body: payload.comment.body, user: user(payload.comment.user) } }
+      ? { comment: { id: payload.comment.id, body: payload.comment.body, user: user(payload.comment.user), ...reviewCommentFields(payload.comment) } }
       : {}),
+    ...slimFollowUp(payload),
+  };
+}
+
+/** Where an inline review comment points: what the Coder is shown and where the reply goes. */
+function reviewCommentFields(comment: ReviewCommentFields): ReviewCommentFields {
+  return {
+    ...(comment.path !== undefined ? { path: comment.path } : {}),
+    ...(typeof comment.line === "number" ? { line: comment.line } : {}),
+    ...(comment.diff_hunk !== undefined ? { diff_hunk: comment.diff_hunk } : {}),
+    ...(comment.in_reply_to_id !== undefined ? { in_reply_to_id: comment.in_reply_to_id } : {}),
   };
 }
 
@@ -132,6 +180,12 @@ export function replayKey(name: string, payload: TriggerPayload): string | undef
 
 /** True when deciding this event needs the sender's repository permission (a `/venom` comment). */
 export function needsPermission(name: string, payload: TriggerPayload): boolean {
+  if (isFollowUpCandidate(name, payload) && isReviewEvent(name)) {
+    const asks = name === "pull_request_review"
+      ? payload.review?.state?.toLowerCase() === "changes_requested" || venomRequest(payload.review?.body) !== undefined
+      : venomRequest(payload.comment?.body) !== undefined;
+    return asks && !isBot(payload.sender, undefined);
+  }
   if (name !== "issue_comment" || payload.action !== "created") return false;
   const command = parseSlashCommand(payload.comment?.body);
   return command !== undefined && command !== "unknown" && !isBot(payload.sender, undefined);
@@ -142,8 +196,10 @@ export function decide(
   payload: TriggerPayload,
   settings: DecisionSettings,
   permission?: Permission,
+  context: DecisionContext = {},
 ): Decision {
   const event = `${name}.${payload.action ?? ""}`;
+  if (isFollowUpCandidate(name, payload)) return decideOnPullRequest(name, payload, settings, permission, context);
   if (isBot(payload.sender, settings.botLogin)) {
     return { action: "ignore", reason: `${event} sent by bot ${payload.sender?.login ?? "?"}` };
   }
@@ -194,14 +250,63 @@ export function decide(
     if (command === "cancel") return { action: "cancel", ...ref };
     if (command === "retry") return { action: "retry", ...ref };
     if (issue.state && issue.state !== "open") return { action: "ignore", reason: `issue #${issue.number} is ${issue.state}` };
+    const revision = command === "revise" ? parseRevision(payload.comment?.body) : undefined;
+    if (command === "revise" && !revision) return { action: "ignore", reason: "/venom revise needs the change to the plan after it" };
     return {
       action: "enqueue",
       trigger: "comment",
-      command,
+      // A revision is a plan-only run: the maintainer approves the new plan with `/venom fix`.
+      command: command === "revise" ? "plan" : command,
+      ...(revision ? { revision } : {}),
       ...ref,
       ...(payload.comment?.id !== undefined ? { commentId: payload.comment.id } : {}),
     };
   }
 
   return { action: "ignore", reason: `${event} is not a trigger` };
+}
+
+/** Review and CI events, and `/venom` comments on a pull request: follow-ups on the app's own PR. */
+export function isFollowUpCandidate(name: string, payload: TriggerPayload): boolean {
+  if (name === "issue_comment") return payload.action === "created" && Boolean(payload.issue?.pull_request);
+  return isFollowUpEvent(name, payload.action);
+}
+
+function decideOnPullRequest(
+  name: string,
+  payload: TriggerPayload,
+  settings: DecisionSettings,
+  permission: Permission | undefined,
+  context: DecisionContext,
+): Decision {
+  const repo = payload.repository?.full_name;
+  if (!repo) return { action: "ignore", reason: `${name}.${payload.action ?? ""} has no repository` };
+  const issueNumber = payload.issue?.number;
+  const decision = decideFollowUp(
+    {
+      name,
+      action: payload.action,
+      sender: payload.sender,
+      comment: payload.comment,
+      issuePull: name === "issue_comment" && typeof issueNumber === "number" ? { number: issueNumber, head: { ref: context.pullHeadRef ?? "" } } : undefined,
+      payload,
+    },
+    settings,
+    permission,
+  );
+  if (decision.action === "ignore") return decision;
+  const ref: IssueRef = {
+    repo,
+    issue: decision.issue,
+    actor: payload.sender?.login ?? "unknown",
+    ...(payload.installation?.id !== undefined ? { installationId: payload.installation.id } : {}),
+  };
+  if (decision.action === "cancel") return { action: "cancel", ...ref };
+  return {
+    action: "follow-up",
+    trigger: decision.trigger,
+    feedback: decision.feedback,
+    ...ref,
+    ...(decision.onceKey !== undefined ? { onceKey: `${decision.onceKey}@${repo}` } : {}),
+  };
 }

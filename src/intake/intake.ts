@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Job, JobQueue } from "../queue/types.js";
 import {
   decide,
+  isFollowUpCandidate,
   needsPermission,
   REPLAY_WINDOW_MS,
   replayKey,
@@ -12,12 +13,22 @@ import {
   type TriggerPayload,
 } from "./decide.js";
 import { triggerTextFingerprint } from "../github/issue-fingerprint.js";
-import type { PermissionCache, PermissionRequest } from "../github/permissions.js";
+import { isWriter, type PermissionCache, type PermissionRequest } from "../github/permissions.js";
 import type { ContentRequest, RepoLabelCache } from "./repo-label.js";
+import { enqueueFollowUp, followPending } from "./follow-up-queue.js";
+import { DEFAULT_BRANCH_PREFIX, NOT_APP_BRANCH } from "./follow-up-decision.js";
+
+/** The one REST call a `/venom` comment on a pull request needs: the PR's head branch. */
+type PullRequestRequest = (
+  route: "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+  parameters: { owner: string; repo: string; pull_number: number },
+) => Promise<{ data: { head?: { ref?: string } } }>;
 
 export type IntakeOutcome =
   | { kind: "enqueued"; job: Job }
   | { kind: "already_active"; jobId: string }
+  /** A follow-up request kept for the round after the issue's active job. */
+  | { kind: "pending"; jobId: string }
   | { kind: "cancelled"; job: Job }
   | { kind: "retried"; job: Job }
   | { kind: "ignored"; reason: string };
@@ -77,11 +88,20 @@ export class Intake {
       const repoLabel = await this.#options.repoLabels.lookup(event.request as unknown as ContentRequest, repo);
       if (repoLabel && repoLabel.toLowerCase() === label.toLowerCase()) decisionSettings = { ...decisionSettings, triggerLabel: repoLabel };
     }
-    const decision = decide(event.name, event.payload, decisionSettings, permission);
+    const pullHeadRef = isWriter(permission) ? await this.#pullHeadRef(event) : undefined;
+    let decision = decide(event.name, event.payload, decisionSettings, permission, { pullHeadRef });
+    if (this.#options.repoLabels && repo && isFollowUpCandidate(event.name, event.payload) && (decision.action !== "ignore" || decision.reason.endsWith(NOT_APP_BRANCH))) {
+      // The branch names the issue: read with the repository's own `branch_prefix:` when it sets one.
+      const branchPrefix = await this.#options.repoLabels.branchPrefix(event.request as unknown as ContentRequest, repo);
+      if (branchPrefix !== undefined && branchPrefix !== DEFAULT_BRANCH_PREFIX) {
+        decision = decide(event.name, event.payload, { ...decisionSettings, branchPrefix }, permission, { pullHeadRef });
+      }
+    }
     const logContext = { deliveryId: event.id, event: `${event.name}.${event.payload.action ?? ""}` };
     // The same comment, label or assignment under a new delivery id (GitHub's redelivery, or a replayed signed body)
-    // is acted on once.
-    const replay = decision.action === "ignore" ? undefined : replayKey(event.name, event.payload);
+    // is acted on once; so is a review, and a failing head commit (its check run, suite and workflow run: one round).
+    const replay =
+      decision.action === "ignore" ? undefined : decision.action === "follow-up" ? decision.onceKey : replayKey(event.name, event.payload);
     if (replay !== undefined && !(await queue.rememberOnce(replay, REPLAY_WINDOW_MS))) {
       const reason = "this comment, label or assignment was already acted on under another delivery id";
       log.info({ ...logContext, reason }, "Replayed event dropped");
@@ -96,9 +116,31 @@ export class Intake {
     }
   }
 
+  /** A `/venom` comment on a pull request: its head branch says whether the PR is ours, and for which issue. */
+  async #pullHeadRef(event: IntakeEvent): Promise<string | undefined> {
+    const { payload } = event;
+    const repo = payload.repository?.full_name;
+    const number = payload.issue?.number;
+    if (event.name !== "issue_comment" || !payload.issue?.pull_request || !repo || typeof number !== "number") return undefined;
+    const [owner = "", name = ""] = repo.split("/");
+    const request = event.request as unknown as PullRequestRequest;
+    const { data } = await request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo: name, pull_number: number });
+    return data.head?.ref;
+  }
+
+  /** After a job ends: requests on its PR that arrived meanwhile start the next round. */
+  async followPending(job: Job): Promise<Job | undefined> {
+    return followPending(job, { queue: this.#options.queue, log: this.#options.log, onQueued: this.#options.onQueued });
+  }
+
   async #act(decision: Decision, event: IntakeEvent, logContext: Record<string, string>): Promise<IntakeOutcome> {
     const { queue, log } = this.#options;
     switch (decision.action) {
+      case "follow-up": {
+        const { action: _action, onceKey: _onceKey, ...request } = decision;
+        log.debug({ ...logContext, repo: decision.repo, issue: decision.issue }, "Follow-up on the app's pull request");
+        return enqueueFollowUp(request, { queue, log: log.child(logContext), onQueued: this.#options.onQueued });
+      }
       case "ignore":
         log.debug({ ...logContext, reason: decision.reason }, "Event starts nothing");
         return { kind: "ignored", reason: decision.reason };
@@ -132,8 +174,8 @@ export class Intake {
             return { kind: "ignored", reason };
           }
         }
-        const { commentId, ...request } = decision;
-        return this.#enqueue({ ...request, ...triggerData(event.payload, commentId) }, logContext);
+        const { commentId, revision, ...request } = decision;
+        return this.#enqueue({ ...request, ...triggerData(event.payload, commentId, revision) }, logContext);
       }
     }
   }
@@ -150,6 +192,32 @@ export class Intake {
       { ...polled, trigger: "poll", command: "fix", actor: "poller" },
       { deliveryId: "poll", event: "poll" },
     );
+  }
+
+  /**
+   * Polling mode's CI follow-up: the head commit of the app's pull request failed. Acted on once per failing
+   * head commit, under the key the webhook path uses, so a poll and a late event make one round between them.
+   */
+  async handlePolledCi(polled: PolledIssue & { prNumber: number; headSha: string }): Promise<IntakeOutcome> {
+    const { queue, log, onQueued } = this.#options;
+    const key = `ci:${polled.issue}:${polled.headSha}`;
+    if (!(await queue.rememberOnce(key, REPLAY_WINDOW_MS))) return { kind: "ignored", reason: "this failing head commit already had its round" };
+    try {
+      return await enqueueFollowUp(
+        {
+          repo: polled.repo,
+          issue: polled.issue,
+          trigger: "ci",
+          feedback: { kind: "ci", prNumber: polled.prNumber, headSha: polled.headSha, failures: [] },
+          ...(polled.installationId !== undefined ? { installationId: polled.installationId } : {}),
+          actor: "poller",
+        },
+        { queue, log: log.child({ deliveryId: "poll", event: "poll.ci" }), onQueued },
+      );
+    } catch (error) {
+      await queue.forgetOnce(key).catch(() => undefined);
+      throw error;
+    }
   }
 
   async #enqueue(
@@ -171,13 +239,15 @@ export class Intake {
 }
 
 /**
- * What a run needs from its trigger: the `/venom` comment (👀 goes on it) and the fingerprint of the issue's
- * text as the trigger saw it, so the run stops if someone without write access edits it before the run starts.
+ * What a run needs from its trigger: the `/venom` comment (👀 goes on it), a `/venom revise` text, and the
+ * fingerprint of the issue's text as the trigger saw it, so the run stops if someone without write access edits
+ * it before the run starts.
  */
-function triggerData(payload: TriggerPayload, commentId?: number): { data?: Record<string, unknown> } {
+function triggerData(payload: TriggerPayload, commentId?: number, revision?: string): { data?: Record<string, unknown> } {
   const fingerprint = triggerTextFingerprint(payload.issue);
   const data = {
     ...(commentId !== undefined ? { triggerCommentId: commentId } : {}),
+    ...(revision !== undefined ? { revision } : {}),
     ...(fingerprint !== undefined ? { triggerTextFingerprint: fingerprint } : {}),
   };
   return Object.keys(data).length > 0 ? { data } : {};
@@ -185,5 +255,5 @@ function triggerData(payload: TriggerPayload, commentId?: number): { data?: Reco
 
 export function describeOutcome(outcome: IntakeOutcome): string {
   if (outcome.kind === "ignored") return `ignored: ${outcome.reason}`;
-  return `${outcome.kind}: ${outcome.kind === "already_active" ? outcome.jobId : outcome.job.id}`;
+  return `${outcome.kind}: ${outcome.kind === "already_active" || outcome.kind === "pending" ? outcome.jobId : outcome.job.id}`;
 }

@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import { EtagCache, type GitHubRequest } from "../github/conditional-request.js";
 import { mapLimited } from "../github/map-limited.js";
 import type { PollTarget } from "../github/poll-target.js";
+import { headCiOutcome, openPulls, type PollCost } from "../github/pull-ci-poll.js";
+import { issueOfBranch } from "./follow-up-decision.js";
 
 export type { PollTarget };
 import type { Intake } from "./intake.js";
@@ -22,6 +24,8 @@ export interface PollReport {
   enqueued: number;
   /** Repositories whose poll failed this cycle (the next cycle tries them again). */
   failed: number;
+  /** CI follow-ups started: a failing head commit on one of the app's open pull requests (when `ci` is set). */
+  ciEnqueued?: number;
 }
 
 /**
@@ -60,6 +64,7 @@ interface Listing {
   failed: number;
   firstError?: unknown;
   issues: Array<TriggeredIssue & { changed: boolean }>;
+  targets: PollTarget[];
 }
 
 export interface PollerOptions {
@@ -77,6 +82,11 @@ export interface PollerOptions {
   etags?: EtagCache;
   /** Repositories polled at once (default POLL_CONCURRENCY). */
   concurrency?: number;
+  /**
+   * CI follow-ups when no CI event arrives: each cycle reads the open pull requests on the app's branches and their
+   * head commit's check runs (conditional GETs: free while nothing changed). `appId`: the app's own runs do not count.
+   */
+  ci?: { appId?: number | undefined; branchPrefix?: string | undefined };
 }
 
 export class Poller {
@@ -146,15 +156,61 @@ export class Poller {
       });
       if (outcome.kind === "enqueued") report.enqueued += 1;
     }
+    if (this.#options.ci) await this.#pollCi(listing.targets, report, this.#options.ci);
     log.debug({ ...report }, "Issue poll finished");
     return report;
+  }
+
+  /** A failing head commit on one of the app's open pull requests starts a CI round (once per commit: intake keeps the key). */
+  async #pollCi(targets: PollTarget[], report: PollReport, ci: NonNullable<PollerOptions["ci"]>): Promise<void> {
+    const { intake, log } = this.#options;
+    const cost: PollCost = { requests: 0, notModified: 0 };
+    const failing = await mapLimited(targets, this.#options.concurrency ?? POLL_CONCURRENCY, async (target) => {
+      const scope = String(target.installationId ?? "token");
+      try {
+        const pulls = (await openPulls(this.#etags, target.request, target.repo, scope, cost)).flatMap((pull) => {
+          const issue = issueOfBranch(pull.headRef, ci.branchPrefix);
+          return issue === undefined ? [] : [{ ...pull, issue }];
+        });
+        const found: Array<{ target: PollTarget; pull: (typeof pulls)[number] }> = [];
+        for (const pull of pulls) {
+          const outcome = await headCiOutcome(this.#etags, target.request, target.repo, pull.headSha, { scope, appId: ci.appId, cost });
+          if (outcome === "failure") found.push({ target, pull });
+        }
+        return found;
+      } catch (error) {
+        // CI polling is a fallback for missed events: its trouble is logged, never a failed repository poll.
+        log.warn({ err: error, repo: target.repo }, "Could not poll the pull requests' CI; the next cycle tries again");
+        return [];
+      }
+    });
+    report.requests += cost.requests;
+    report.notModified += cost.notModified;
+    report.ciEnqueued = 0;
+    for (const { target, pull } of failing.flat()) {
+      const outcome = await intake.handlePolledCi({
+        repo: target.repo,
+        issue: pull.issue,
+        prNumber: pull.number,
+        headSha: pull.headSha,
+        ...(target.installationId !== undefined ? { installationId: target.installationId } : {}),
+      });
+      if (outcome.kind === "enqueued") report.ciEnqueued += 1;
+    }
   }
 
   /** Every polled repository's triggered issues, a bounded number of repositories at a time. */
   async #list(etags: EtagCache): Promise<Listing> {
     const { targets, settings, log } = this.#options;
     const listed = await targets(etags);
-    const listing: Listing = { repos: listed.targets.length, requests: listed.requests, notModified: listed.notModified, failed: 0, issues: [] };
+    const listing: Listing = {
+      repos: listed.targets.length,
+      requests: listed.requests,
+      notModified: listed.notModified,
+      failed: 0,
+      issues: [],
+      targets: listed.targets,
+    };
     const pollSettings = await settings();
     const perRepo = await mapLimited(listed.targets, this.#options.concurrency ?? POLL_CONCURRENCY, async (target) => {
       try {

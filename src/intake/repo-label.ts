@@ -1,5 +1,5 @@
-// A repository's own trigger label (`label:` in .github/venom.yml), looked up only for labels that are not the
-// global trigger label, and cached briefly per repository.
+// A repository's own trigger label (`label:` in .github/venom.yml, looked up only for labels that are not the
+// global trigger label) and branch prefix (`branch_prefix:`, for follow-ups on its PRs), cached briefly per repository.
 import { LRUCache } from "lru-cache";
 import { REPO_CONFIG_PATH } from "../config/repo-config-path.js";
 import { systemClock, type Clock } from "../shared/clock.js";
@@ -13,7 +13,7 @@ export type ContentRequest = (
 export class RepoLabelCache {
   readonly #ttlMs: number;
   readonly #clock: Clock;
-  readonly #entries = new LRUCache<string, { label: string | undefined; expires: number; version?: string | undefined }>({ max: 20_000 });
+  readonly #entries = new LRUCache<string, { label: string | undefined; branchPrefix?: string | undefined; expires: number; version?: string | undefined }>({ max: 20_000 });
 
   constructor(options: { ttlMs?: number; clock?: Clock } = {}) {
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
@@ -26,10 +26,23 @@ export class RepoLabelCache {
    * when it changed, since the default branch's file cannot change without a push.
    */
   async lookup(request: ContentRequest, fullName: string, options: { version?: string | undefined } = {}): Promise<string | undefined> {
+    return (await this.#read(request, fullName, options)).label;
+  }
+
+  /** The `branch_prefix:` of the repository's venom.yml, or undefined (the default `issue-` then). */
+  async branchPrefix(request: ContentRequest, fullName: string): Promise<string | undefined> {
+    return (await this.#read(request, fullName, {})).branchPrefix;
+  }
+
+  async #read(
+    request: ContentRequest,
+    fullName: string,
+    options: { version?: string | undefined },
+  ): Promise<{ label: string | undefined; branchPrefix?: string | undefined }> {
     const now = this.#clock.now();
     const { version } = options;
     const cached = this.#entries.get(fullName);
-    if (cached && (version !== undefined ? cached.version === version : cached.expires > now)) return cached.label;
+    if (cached && (version !== undefined ? cached.version === version : cached.expires > now)) return cached;
     const [owner = "", repo = ""] = fullName.split("/");
     let data: unknown;
     let settled = true;
@@ -40,22 +53,24 @@ export class RepoLabelCache {
       // yet): it is not tied to the version, so the next poll asks again.
       settled = (error as { status?: unknown }).status === 404;
     }
-    const label = data === undefined ? undefined : await labelOf(data);
-    this.#entries.set(fullName, { label, expires: now + this.#ttlMs, ...(settled ? { version } : {}) });
-    return label;
+    const fields = data === undefined ? { label: undefined } : await fieldsOf(data);
+    const entry = { ...fields, expires: now + this.#ttlMs, ...(settled ? { version } : {}) };
+    this.#entries.set(fullName, entry);
+    return entry;
   }
 }
 
-async function labelOf(data: unknown): Promise<string | undefined> {
+async function fieldsOf(data: unknown): Promise<{ label: string | undefined; branchPrefix?: string }> {
   const content = (data as { content?: unknown }).content;
-  if (typeof content !== "string") return undefined;
+  if (typeof content !== "string") return { label: undefined };
   try {
     const { parse } = await import("yaml");
-    const parsed: unknown = parse(Buffer.from(content, "base64").toString("utf8"));
-    const value = (parsed as { label?: unknown } | null)?.label;
-    return typeof value === "string" && value.trim() ? value.trim() : undefined;
+    const parsed = parse(Buffer.from(content, "base64").toString("utf8")) as { label?: unknown; branch_prefix?: unknown } | null;
+    const text = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : undefined);
+    const branchPrefix = text(parsed?.branch_prefix);
+    return { label: text(parsed?.label), ...(branchPrefix !== undefined ? { branchPrefix } : {}) };
   } catch {
     // Bad YAML: only the global label triggers; the run reports config errors itself.
-    return undefined;
+    return { label: undefined };
   }
 }

@@ -15,6 +15,7 @@ import {
   coderSystemPrompt,
   coderUserPrompt,
   type IssueText,
+  type PlanRevision,
 } from "./prompts.js";
 import { buildRepoMap } from "./repo-map.js";
 import type { ChangeSet } from "./tools/change-set.js";
@@ -45,12 +46,16 @@ export interface AgentsInput {
   onPlan?(plan: Plan): Promise<void>;
   /** Called before each phase, for progress (status comment, TTY). */
   onPhase?(phase: "planning" | "coding" | "validating"): Promise<void>;
+  /** `/venom revise`: the Architect plans again from its previous plan and the maintainer's request. */
+  revision?: PlanRevision;
   /** Stop after planning (`/venom plan`, `require_plan_approval`). */
   planOnly?: boolean;
   /** Per check command. */
   checkTimeoutMs?: number;
   /** Records what the Coder's tools wrote: the commit holds exactly these paths. */
   changes?: ChangeSet;
+  /** A follow-up round's request (review text, inline comments, CI failures, the PR's diff): the Coder addresses it. */
+  followUp?: string;
 }
 
 export interface AgentsResult {
@@ -140,7 +145,12 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
     const result = await runToolLoop({
       ...loop,
       system: architectSystemPrompt(extra.map((tool) => tool.name)),
-      user: architectUserPrompt({ issue: input.issue, repoMap, checks: repoConfig.checks }),
+      user: architectUserPrompt({
+        issue: input.issue,
+        repoMap,
+        checks: repoConfig.checks,
+        ...(input.revision ? { revision: input.revision } : {}),
+      }),
       tools: [...withContext(architectTools, context), ...extra, submitPlanTool],
       finishTool: "submit_plan",
       maxIterations: Math.max(3, Math.ceil(repoConfig.maxIterations / 2)),
@@ -157,7 +167,8 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
   // Coder, then the Guardian's final checks; failures go back to the Coder while the budget lasts.
   await input.onPhase?.("coding");
   let iterationsLeft = repoConfig.maxIterations;
-  let user = coderUserPrompt({ issue: input.issue, plan, checks: repoConfig.checks });
+  const coderPrompt = () => coderUserPrompt({ issue: input.issue, plan, checks: repoConfig.checks, ...(input.followUp ? { followUp: input.followUp } : {}) });
+  let user = coderPrompt();
   let coderSummary = "";
   for (let round = 0; ; round += 1) {
     const result = await runToolLoop({
@@ -206,7 +217,7 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
       };
     }
     log.info({ round }, "Checks failed; another Coder round");
-    user = `${coderUserPrompt({ issue: input.issue, plan, checks: repoConfig.checks })}\n\n${checksFailedPrompt(formatChecks(checks))}`;
+    user = `${coderPrompt()}\n\n${checksFailedPrompt(formatChecks(checks))}`;
   }
 }
 

@@ -2,6 +2,8 @@
 import { CancelledError, errorMessage, isTransient } from "../errors.js";
 import type { JobOutcome } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
+import { runFollowUp } from "./follow-up/follow-up-job.js";
+import { keepForFollowUps } from "./follow-up/follow-up-workspace.js";
 import type { IssueJobDependencies } from "./issue-job-dependencies.js";
 import { IssueRun } from "./issue-run.js";
 import type { PipelineStep } from "./run-checkpoint.js";
@@ -34,6 +36,8 @@ const STEPS: ReadonlyArray<readonly [PipelineStep, RunStep]> = [
 
 export function createIssueJobHandler(deps: IssueJobDependencies): JobHandler {
   return async (context) => {
+    // A reviewer's request or a failing check on the app's own pull request: a follow-up round, not a new run.
+    if (context.job.trigger === "review" || context.job.trigger === "ci") return runFollowUp(context, deps);
     const run = new IssueRun(context);
     try {
       await runSteps(run, deps);
@@ -53,8 +57,23 @@ async function runSteps(run: IssueRun, deps: IssueJobDependencies): Promise<void
       await step(run, deps);
     }
   } finally {
-    await run.artifacts.workspace?.remove().catch((error: unknown) => run.log.warn({ err: error }, "Could not remove the workspace"));
+    await releaseWorkspace(run, deps);
   }
+}
+
+/** The clone of a run that opened its pull request is kept for the PR's follow-ups (they fetch only what changed); any other is deleted. */
+async function releaseWorkspace(run: IssueRun, deps: IssueJobDependencies): Promise<void> {
+  const workspace = run.artifacts.workspace;
+  if (!workspace) return;
+  const { attempt } = run.checkpoint;
+  if (attempt.pullRequest && !attempt.ending) {
+    const kept = await keepForFollowUps(workspace, { dataDir: deps.config.dataDir, repo: run.job.repo, issue: run.job.issue }).then(
+      () => true,
+      (error: unknown) => run.log.warn({ err: error }, "Could not keep the workspace for follow-ups"),
+    );
+    if (kept) return;
+  }
+  await workspace.remove().catch((error: unknown) => run.log.warn({ err: error }, "Could not remove the workspace"));
 }
 
 /** The job's record of how the run ended: the pull request, the posted plan, or why nothing ran. */

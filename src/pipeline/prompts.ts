@@ -119,15 +119,34 @@ Read the code the issue is about before you plan. Then call submit_plan exactly 
 ${SHARED_RULES}`;
 }
 
-export function architectUserPrompt(input: { issue: IssueText; repoMap: string; checks: string[] }): string {
+/** A maintainer's `/venom revise`: what they asked to change, and the plan they saw (absent when none was posted). */
+export interface PlanRevision {
+  request: string;
+  author: string;
+  previousPlan?: { summary: string; steps: string[]; files: string[] };
+}
+
+export function architectUserPrompt(input: { issue: IssueText; repoMap: string; checks: string[]; revision?: PlanRevision }): string {
+  const { revision } = input;
   return [
     renderIssue(input.issue),
     `Repository map:\n${input.repoMap}`,
     input.checks.length
       ? `The repository's checks (run by the Guardian after the Coder): ${input.checks.map((check) => `\`${check}\``).join(", ")}`
       : "The repository has no checks configured.",
-    "Plan the fix now.",
+    ...(revision
+      ? [
+          ...(revision.previousPlan ? [`Your previous plan, which the maintainer reviewed:\n${renderPlan(revision.previousPlan)}`] : []),
+          // Only writers can ask for a revision (`/venom revise`), so the request may direct the plan.
+          fence(`Revision requested by @${revision.author}`, revision.request, true, 4_000),
+          "Plan the fix again, following the requested revision.",
+        ]
+      : ["Plan the fix now."]),
   ].join("\n\n");
+}
+
+function renderPlan(plan: { summary: string; steps: string[]; files: string[] }): string {
+  return `${plan.summary}\n${plan.steps.map((step, index) => `${index + 1}. ${step}`).join("\n")}\nFiles: ${plan.files.join(", ") || "(not listed)"}`;
 }
 
 export function coderSystemPrompt(): string {
@@ -142,12 +161,14 @@ export function coderUserPrompt(input: {
   issue: IssueText;
   plan: { summary: string; steps: string[]; files: string[] };
   checks: string[];
+  /** A follow-up round on the pull request: what to address now (the plan is already done). */
+  followUp?: string;
 }): string {
   return [
     renderIssue(input.issue),
-    `Plan (from the Architect):\n${input.plan.summary}\n${input.plan.steps.map((step, index) => `${index + 1}. ${step}`).join("\n")}\nFiles: ${input.plan.files.join(", ") || "(not listed)"}`,
+    `Plan (from the Architect):\n${renderPlan(input.plan)}`,
     input.checks.length ? `Checks: ${input.checks.map((check) => `\`${check}\``).join(", ")}` : "No checks are configured.",
-    "Implement the plan now.",
+    input.followUp ?? "Implement the plan now.",
   ].join("\n\n");
 }
 

@@ -47,6 +47,8 @@ export interface SavedCheckpoint {
   /** The pull request the branch has: a re-run updates it. */
   prNumber?: number;
   prUrl?: string;
+  /** `/venom revise <text>` (set at enqueue): this plan-only run plans again from the last plan with this text. */
+  revision?: string;
   /** The `/venom` comment that started the run: 👀 goes on it. */
   triggerCommentId?: number;
   /** The issue's title and body as the trigger saw them (set at intake), to notice an outsider's later edit. */

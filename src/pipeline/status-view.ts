@@ -3,6 +3,7 @@ import type { RunCheckpoint, RunEnding } from "./run-checkpoint.js";
 import type { StatusView, StepState } from "./status-comment.js";
 
 export function statusView(checkpoint: RunCheckpoint, jobId: string): StatusView {
+  const revised = checkpoint.revision !== undefined;
   const { attempt, plan } = checkpoint;
   const { ending } = attempt;
   // A row still under way when the attempt ended failed, or was skipped when the run was called off.
@@ -31,7 +32,7 @@ export function statusView(checkpoint: RunCheckpoint, jobId: string): StatusView
       message: `${pull.created ? "Opened" : "Updated"} ${pull.draft ? "draft " : ""}pull request ${pull.url} (checks ${attempt.checks?.result ?? "none"}).`,
     };
   }
-  if (ending) view.outcome = outcome(ending);
+  if (ending) view.outcome = outcome(ending, revised);
   return view;
 }
 
@@ -40,12 +41,14 @@ function validating(result: "passed" | "failed" | "none" | undefined): StepState
   return result === "failed" ? "failed" : result === "none" ? "skipped" : "done";
 }
 
-function outcome(ending: RunEnding): NonNullable<StatusView["outcome"]> {
+function outcome(ending: RunEnding, revised: boolean): NonNullable<StatusView["outcome"]> {
   switch (ending.kind) {
     case "stale":
       return { kind: "cancelled", message: `Stopped: the trigger no longer holds (${ending.reason}).` };
     case "plan_ready":
-      return { kind: "waiting", message: "Plan ready. Comment `/venom fix` to apply it." };
+      return revised
+        ? { kind: "waiting", message: "Revised plan ready. Comment `/venom fix` to apply it, or `/venom revise <what to change>` again." }
+        : { kind: "waiting", message: "Plan ready. Comment `/venom fix` to apply it." };
     case "cancelled":
       return { kind: "cancelled", message: "Cancelled by `/venom cancel`." };
     case "failed":

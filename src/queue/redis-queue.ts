@@ -277,6 +277,27 @@ export class RedisJobQueue implements JobQueue {
     await this.#client.del(this.#key(`once:${key}`));
   }
 
+  async appendPending(repo: string, issue: number, item: Record<string, unknown>): Promise<void> {
+    await this.#client.rpush(this.#pendingKey(repo, issue), JSON.stringify(item));
+  }
+
+  async listPending(repo: string, issue: number): Promise<Record<string, unknown>[]> {
+    return (await this.#client.lrange(this.#pendingKey(repo, issue), 0, -1)).map(parsePendingItem);
+  }
+
+  async takePending(repo: string, issue: number): Promise<Record<string, unknown>[]> {
+    // MULTI: the read and the delete run as one, so an item pushed meanwhile is taken now or left for the next taker.
+    const key = this.#pendingKey(repo, issue);
+    const replies = (await this.#client.multi().lrange(key, 0, -1).del(key).exec()) ?? [];
+    const [error, items] = replies[0] ?? [null, []];
+    if (error) throw error;
+    return (items as string[]).map(parsePendingItem);
+  }
+
+  #pendingKey(repo: string, issue: number): string {
+    return this.#key(`pending:${repo}#${issue}`);
+  }
+
   /** Stops claiming and closes the connection; a job still leased here is taken back once its lease ends. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -301,4 +322,13 @@ export class RedisJobQueue implements JobQueue {
 /** Changes as the scripts take them: a count, the fields to delete, then field/value pairs. */
 function changeArguments(changes: FieldChanges): Array<string | number> {
   return [changes.deleted.length, ...changes.deleted, ...changes.set];
+}
+
+function parsePendingItem(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

@@ -47,6 +47,12 @@ CREATE TABLE IF NOT EXISTS once_keys (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS once_keys_by_expiry ON once_keys(expires_at);
+CREATE TABLE IF NOT EXISTS pending_items (
+  repo TEXT NOT NULL,
+  issue INTEGER NOT NULL,
+  item TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pending_items_by_issue ON pending_items(repo, issue);
 CREATE INDEX IF NOT EXISTS deliveries_processed_by_age ON deliveries(received_at) WHERE processed_at IS NOT NULL;
 `;
 

@@ -263,6 +263,31 @@ export class SqliteJobQueue implements JobQueue {
     this.#sql<[string]>("DELETE FROM once_keys WHERE key = ?").run(key);
   }
 
+  async appendPending(repo: string, issue: number, item: Record<string, unknown>): Promise<void> {
+    ensureCheckpointer(this.#db);
+    this.#sql<[string, number, string]>("INSERT INTO pending_items (repo, issue, item) VALUES (?, ?, ?)").run(repo, issue, JSON.stringify(item));
+  }
+
+  async listPending(repo: string, issue: number): Promise<Record<string, unknown>[]> {
+    return this.#pendingRows(repo, issue).map((row) => parseData(row.item));
+  }
+
+  async takePending(repo: string, issue: number): Promise<Record<string, unknown>[]> {
+    // One transaction: an item appended meanwhile is either taken now or left for the next taker, never both.
+    const take = this.#db.transaction(() => {
+      const rows = this.#pendingRows(repo, issue);
+      this.#sql<[string, number]>("DELETE FROM pending_items WHERE repo = ? AND issue = ?").run(repo, issue);
+      return rows.map((row) => parseData(row.item));
+    });
+    return take();
+  }
+
+  #pendingRows(repo: string, issue: number): Array<{ item: string }> {
+    return this.#sql<[string, number], { item: string }>(
+      "SELECT item FROM pending_items WHERE repo = ? AND issue = ? ORDER BY rowid",
+    ).all(repo, issue);
+  }
+
   /** Expired keys go in small batches, at most once a minute: the table stays as small as a week of triggers. */
   #pruneOnceKeys(now: number): void {
     if (now - this.#oncePrunedAt < 60_000) return;

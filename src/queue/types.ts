@@ -1,8 +1,11 @@
 // The JobQueue contract shared by the SQLite (embedded) and Redis backends.
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-/** What started a job; `api` is the programmatic API (`orchestrator.handleRemoteIssue`). */
-export type Trigger = "label" | "assign" | "comment" | "poll" | "retry" | "api";
+/**
+ * What started a job; `api` is the programmatic API (`orchestrator.handleRemoteIssue`); `review` and `ci` are
+ * follow-ups on the app's own pull request (a reviewer's request, a failing check).
+ */
+export type Trigger = "label" | "assign" | "comment" | "poll" | "retry" | "api" | "review" | "ci";
 export type ChecksResult = "passed" | "failed" | "none";
 /** What the maintainer asked for: a full run, or a plan only (`/venom plan`). */
 export type JobCommand = "fix" | "plan";
@@ -127,6 +130,15 @@ export interface JobQueue {
   rememberOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Drops a one-time key again (the work it guarded failed before it was done, so a redelivery may do it). */
   forgetOnce(key: string): Promise<void>;
+  /**
+   * Keeps an item for the issue's next run (a review comment arriving while a job of the issue is queued or running),
+   * durably and in arrival order.
+   */
+  appendPending(repo: string, issue: number, item: Record<string, unknown>): Promise<void>;
+  /** The issue's pending items, oldest first, left in place. */
+  listPending(repo: string, issue: number): Promise<Record<string, unknown>[]>;
+  /** Removes and returns the issue's pending items, oldest first: atomic, so two takers never both get one item. */
+  takePending(repo: string, issue: number): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 

@@ -35,7 +35,8 @@ export interface Integration {
   /** Configured, connected and a one-line detail; never throws. An unconfigured integration makes no request. */
   checkConnection(): Promise<IntegrationStatus>;
   /** Tools offered to the Architect's model: none unless the operator turned them on, since queries carry issue text. */
-  tools?(): Tool[];
+  /** Loaded on first use: tool modules pull in zod, which start-up does without. */
+  tools?(): Promise<Tool[]>;
 }
 
 /** An integration that is also a service the app and the CLI call (web search, the Hub, the calendar). */

@@ -42,8 +42,9 @@ export function pendingStatuses(integrations: readonly Integration[], mask: (tex
 }
 
 /** The tools the integrations offer the Architect: only those the operator turned on. */
-export function integrationTools(integrations: readonly Integration[]): Tool[] {
-  return integrations.flatMap((integration) => integration.tools?.() ?? []);
+export async function integrationTools(integrations: readonly Integration[]): Promise<Tool[]> {
+  const offered = await Promise.all(integrations.map((integration) => integration.tools?.() ?? []));
+  return offered.flat();
 }
 
 async function withinTimeout(

@@ -9,7 +9,8 @@ export interface SearchIntegrationOptions<Skill> {
   turnedOn: boolean;
   /** The status detail while off: how to turn it on. */
   offDetail: string;
-  tool: (skill: Skill) => Tool;
+  /** Loads the tool on first use (its module pulls in zod, which start-up does without). */
+  tool: (skill: Skill) => Promise<Tool>;
 }
 
 export function searchIntegration<Skill extends { checkConnection(): Promise<ConnectionStatus> }>(
@@ -22,6 +23,6 @@ export function searchIntegration<Skill extends { checkConnection(): Promise<Con
     // Live probes only when turned on: a skill that is off never reaches the network.
     checkConnection: async () => (turnedOn ? { name, ...(await skill.checkConnection()) } : { name, configured: false, detail: options.offDetail }),
     // A query built from a private issue must not reach a search engine or the Hub unless someone chose that.
-    tools: () => (turnedOn ? [options.tool(skill)] : []),
+    tools: async () => (turnedOn ? [await options.tool(skill)] : []),
   };
 }

@@ -16,6 +16,7 @@ import { bwrapAvailable, checkRunner } from "../support/sandboxes.js";
 import { deliver } from "../support/signed-delivery.js";
 import { startVenom, testPrivateKey, waitFor, type VenomProcess } from "../support/venom-process.js";
 import { WebhookSink } from "../support/webhook-sink.js";
+import { benchFollowUpRound, type FollowUpRoundBench, type RoundSample } from "./support/follow-up-round.js";
 import { buildSyntheticRepo, type SyntheticRepo } from "./support/synthetic-repo.js";
 
 const execFileAsync = promisify(execFile);
@@ -495,6 +496,43 @@ async function sandboxOnly(): Promise<number> {
   return 0;
 }
 
+// Part 5: a follow-up round's git work, kept workspace vs fresh clone (BENCH_FOLLOWUP_ROUNDS); BENCH_ONLY=followup runs part 5 alone.
+const followUpRounds = Number(process.env.BENCH_FOLLOWUP_ROUNDS ?? 5);
+const followUpBytesTarget = 0.1;
+
+async function followUpSection(): Promise<FollowUpRoundBench> {
+  return benchFollowUpRound({ files: bigFileCount, commits: bigCommits, rounds: followUpRounds, progress });
+}
+
+/** Prints part 5; true when the kept workspace fetched a tenth of a fresh clone's bytes or less. */
+function printFollowUp(number: number, bench: FollowUpRoundBench): boolean {
+  const medianOf = (samples: RoundSample[], key: keyof RoundSample) => median(samples.map((sample) => sample[key]));
+  const [fresh, reused] = [bench.fresh, bench.reused];
+  const ratio = medianOf(fresh, "bytesFetched") > 0 ? medianOf(reused, "bytesFetched") / medianOf(fresh, "bytesFetched") : 1;
+  console.log(
+    `${number}. Follow-up round, ${bench.files} files and ${bench.commits} commits: a reviewer's commit on ${bench.filesChangedPerRound} files, then the PR branch made ready (median of ${fresh.length})`,
+  );
+  table(
+    ["workspace", "wall ms", "bytes fetched", "git requests"],
+    [
+      ["kept, fetch of what changed", medianOf(reused, "milliseconds").toFixed(0), medianOf(reused, "bytesFetched").toFixed(0), medianOf(reused, "requests").toFixed(0)],
+      ["fresh shallow clone", medianOf(fresh, "milliseconds").toFixed(0), medianOf(fresh, "bytesFetched").toFixed(0), medianOf(fresh, "requests").toFixed(0)],
+    ],
+  );
+  console.log(`  kept/fresh bytes: ${ratio.toFixed(3)}× (target ≤ ${followUpBytesTarget}×: ${verdict(ratio <= followUpBytesTarget)}); bytes counted on the wire by a proxy in front of the fake`);
+  return ratio <= followUpBytesTarget;
+}
+
+async function followUpOnly(): Promise<number> {
+  const bench = await followUpSection();
+  console.log("");
+  console.log("pipeline benchmark, follow-up section only (BENCH_ONLY=followup)");
+  console.log("");
+  const ok = printFollowUp(5, bench);
+  console.log(JSON.stringify({ benchmark: "pipeline", followUp: bench }));
+  return ok ? 0 : 1;
+}
+
 // ---- output ----------------------------------------------------------------------------------
 
 function table(header: string[], rows: string[][]): void {
@@ -513,6 +551,7 @@ const verdict = (ok: boolean): string => (ok ? "within target" : "OVER target");
 
 async function main(): Promise<number> {
   if (process.env.BENCH_ONLY === "sandbox") return sandboxOnly();
+  if (process.env.BENCH_ONLY === "followup") return followUpOnly();
   github = await FakeGitHub.start();
   llm = await FakeLlm.start();
   sink = await WebhookSink.start();
@@ -674,6 +713,9 @@ async function main(): Promise<number> {
   console.log(`  (machine load ${load.toFixed(2)} on ${cpus().length} CPUs when part 3 started; the checkout of a partial clone fetches every blob of the tip in one more request)`);
   console.log("");
   printSandboxTimings(4, sandboxTimings);
+  const followUp = await followUpSection();
+  console.log("");
+  printFollowUp(5, followUp);
   if (failed.length > 0) {
     console.log("");
     console.log(`warning: ${failed.length} job(s) did not succeed: ${failed.map((run) => `#${run.issue} ${run.job.state}: ${run.job.error ?? ""}`).join("; ")}`);
@@ -708,6 +750,7 @@ async function main(): Promise<number> {
         cpus: cpus().length,
       },
       sandbox: sandboxTimings,
+      followUp,
     }),
   );
   return failed.length > 0 ? 1 : 0;

@@ -300,6 +300,67 @@ describe("Issue-to-PR pipeline", () => {
     expect(statusComments(issue.number)).toHaveLength(1);
   });
 
+  it("/venom revise plans again from the last plan and the maintainer's text; /venom fix then applies the revised plan", async () => {
+    github.setPermission(repo, "maintainer", "maintain");
+    const issue = github.addIssue(repo, { title: "[happy] revise the plan", labels: [] });
+    const comment = (body: string) => {
+      const posted = github.addComment(repo, issue.number, body, "maintainer");
+      const payload = example("issue_comment", "created");
+      payload.comment = { ...payload.comment!, id: posted.id, body, user: { ...payload.comment!.user, login: "maintainer", type: "User" } } as typeof payload.comment;
+      payload.sender = { ...payload.sender, login: "maintainer", type: "User" };
+      payload.issue = { ...payload.issue, number: issue.number, state: "open" };
+      Object.assign(payload.issue, { title: issue.title, body: issue.body });
+      delete payload.issue.pull_request;
+      payload.repository = { ...payload.repository, full_name: repo };
+      return payload;
+    };
+    const finishedAfter = (known: string[], what: string) =>
+      waitFor(
+        async () => (await jobsOf(venom, issue.number)).find((job) => !known.includes(job.id) && ["succeeded", "failed", "cancelled"].includes(job.state)),
+        60_000,
+        what,
+      );
+    const architectPrompts = () =>
+      llm.requests
+        .filter((request) => text(request.messages[0]?.content).includes("Architect"))
+        .map((request) => request.messages.map((message) => text(message.content)).join("\n"))
+        .filter((prompt) => prompt.includes("revise the plan"));
+
+    await deliver(venom.url, "issue_comment", comment("/venom plan"), { secret });
+    const planned = await finishedAfter([], "the /venom plan run");
+    expect(planned).toMatchObject({ state: "succeeded", checks: "none" });
+    expect(statusComments(issue.number)[0]?.body).toContain("Fix calc.js for happy.");
+
+    await deliver(venom.url, "issue_comment", comment("/venom revise use a different approach"), { secret });
+    const revised = await finishedAfter([planned.id], "the /venom revise run");
+    expect(revised).toMatchObject({ state: "succeeded", checks: "none", trigger: "comment" });
+    expect(pullsFor(issue.number)).toHaveLength(0);
+    const [status] = statusComments(issue.number);
+    expect(status?.body).toContain("Revised fix of calc.js for happy.");
+    expect(status?.body).toContain("Revised plan ready");
+    expect(statusComments(issue.number)).toHaveLength(1);
+    // The Architect saw its previous plan and the maintainer's words.
+    const revisionPrompt = architectPrompts().find((prompt) => prompt.includes("Revision requested by @maintainer"));
+    expect(revisionPrompt).toContain("use a different approach");
+    expect(revisionPrompt).toContain("Fix calc.js for happy.");
+
+    const architectCallsBefore = architectPrompts().length;
+    await deliver(venom.url, "issue_comment", comment("/venom fix"), { secret });
+    const fixed = await finishedAfter([planned.id, revised.id], "the /venom fix run");
+    expect(fixed).toMatchObject({ state: "succeeded", checks: "passed" });
+    expect(fixed.prUrl).toBeTruthy();
+    expect(architectPrompts()).toHaveLength(architectCallsBefore);
+    // The Coder worked from the revised plan.
+    const coderPrompts = llm.requests
+      .filter((request) => text(request.messages[0]?.content).includes("Coder"))
+      .map((request) => request.messages.map((message) => text(message.content)).join("\n"))
+      .filter((prompt) => prompt.includes("revise the plan"));
+    expect(coderPrompts.length).toBeGreaterThan(0);
+    expect(coderPrompts.every((prompt) => prompt.includes("Revised fix of calc.js for happy."))).toBe(true);
+    expect(pullsFor(issue.number)).toHaveLength(1);
+    expect(statusComments(issue.number)).toHaveLength(1);
+  });
+
   it("leaves the token nowhere under VENOM_DATA_DIR, in .git/config, or in the logs", () => {
     const token = github.token;
     const leaks: string[] = [];

@@ -234,6 +234,66 @@ describe("FakeGitHub git smart HTTP", () => {
     expect(await closed.json()).toMatchObject({ state: "closed" });
   });
 
+  it("serves reviews with their inline comments, threaded replies, check runs, statuses and Actions job logs", async () => {
+    const pull = github.pulls(REPO).find((candidate) => candidate.head.ref === "venom/issue-2")!;
+    const sha = pull.head.sha;
+    const { review, comments } = github.addReview(REPO, pull.number, {
+      user: "octocat",
+      state: "CHANGES_REQUESTED",
+      body: "Two things.",
+      comments: [{ path: "CHANGELOG.md", line: 1, body: "Say which widget.", diffHunk: "@@ -0,0 +1 @@\n+Fixed the widget" }],
+    });
+    const reviews = (await (await api(`/repos/${REPO}/pulls/${pull.number}/reviews`)).json()) as Array<Record<string, unknown>>;
+    expect(reviews).toMatchObject([{ id: review.id, state: "CHANGES_REQUESTED", body: "Two things.", commit_id: sha, user: { login: "octocat" } }]);
+    const inline = (await (await api(`/repos/${REPO}/pulls/${pull.number}/reviews/${review.id}/comments`)).json()) as Array<Record<string, unknown>>;
+    expect(inline).toMatchObject([{ id: comments[0]!.id, pull_request_review_id: review.id, path: "CHANGELOG.md", line: 1, diff_hunk: "@@ -0,0 +1 @@\n+Fixed the widget" }]);
+    const reply = await post(`/repos/${REPO}/pulls/${pull.number}/comments/${comments[0]!.id}/replies`, { body: "Done in `abc1234`." });
+    expect(reply.status).toBe(201);
+    expect(github.reviewComments(REPO, pull.number).at(-1)).toMatchObject({ inReplyTo: comments[0]!.id, user: "venom-integrator[bot]" });
+
+    github.checks.addCheckRun(REPO, { headSha: sha, name: "lint", conclusion: "success" });
+    const { checkRun, workflowRun } = github.checks.addCheckRun(REPO, {
+      headSha: sha,
+      name: "test",
+      conclusion: "failure",
+      output: { title: "1 test failed", summary: "widget.test.ts" },
+      log: "2024-01-01T00:00:00Z ##[group]Run npm test\nFAIL widget.test.ts\n##[error]Process completed with exit code 1.\n",
+    });
+    const own = await post(`/repos/${REPO}/check-runs`, { name: "Venom", head_sha: sha, status: "in_progress" });
+    expect(await own.json()).toMatchObject({ name: "Venom", status: "in_progress", app: { id: 1 } });
+    const listed = (await (await api(`/repos/${REPO}/commits/${sha}/check-runs?filter=latest&per_page=100`)).json()) as {
+      total_count: number;
+      check_runs: Array<Record<string, unknown>>;
+    };
+    expect(listed.total_count).toBe(3);
+    expect(listed.check_runs.find((run) => run.name === "test")).toMatchObject({
+      id: checkRun.id,
+      conclusion: "failure",
+      output: { title: "1 test failed", summary: "widget.test.ts", text: null },
+      app: { slug: "github-actions" },
+      pull_requests: [{ number: pull.number, head: { ref: "venom/issue-2", sha } }],
+    });
+    const suites = (await (await api(`/repos/${REPO}/commits/${sha}/check-suites`)).json()) as { check_suites: Array<Record<string, unknown>> };
+    expect(suites.check_suites.find((suite) => (suite.app as { slug: string }).slug === "github-actions")).toMatchObject({ conclusion: "failure", head_branch: "venom/issue-2" });
+    const runs = (await (await api(`/repos/${REPO}/actions/runs?head_sha=${sha}`)).json()) as { workflow_runs: Array<Record<string, unknown>> };
+    expect(runs.workflow_runs).toMatchObject([{ id: workflowRun!.id, conclusion: "failure", head_branch: "venom/issue-2" }]);
+    const jobs = (await (await api(`/repos/${REPO}/actions/runs/${workflowRun!.id}/jobs`)).json()) as { jobs: Array<Record<string, unknown>> };
+    expect(jobs.jobs).toMatchObject([{ id: checkRun.id, conclusion: "failure", name: "test" }]);
+    const logs = await api(`/repos/${REPO}/actions/jobs/${checkRun.id}/logs`);
+    expect(logs.redirected).toBe(true);
+    expect(await logs.text()).toContain("FAIL widget.test.ts");
+
+    expect(await (await api(`/repos/${REPO}/commits/${sha}/status`)).json()).toMatchObject({ state: "pending", total_count: 0 });
+    expect((await post(`/repos/${REPO}/statuses/${sha}`, { state: "failure", context: "ci/jenkins", description: "2 failed" })).status).toBe(201);
+    github.checks.addStatus(REPO, sha, { state: "success", context: "ci/other" });
+    expect(await (await api(`/repos/${REPO}/commits/${sha}/status`)).json()).toMatchObject({
+      state: "failure",
+      sha,
+      total_count: 2,
+      statuses: [{ context: "ci/other", state: "success" }, { context: "ci/jenkins", state: "failure", description: "2 failed" }],
+    });
+  });
+
   it("refuses a clone without credentials (401) or with the wrong token (403)", async () => {
     await expect(gitClient(["clone", "--quiet", cloneUrl(), join(scratch, "anonymous")])).rejects.toThrow();
     expect(github.requests.some((request) => request.path === `/${REPO}.git/info/refs` && request.status === 401)).toBe(true);

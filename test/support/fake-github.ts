@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createGunzip } from "node:zlib";
+import { FakeChecks, type PullHead } from "./fake-github-checks.js";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -189,6 +190,8 @@ interface FaultOptions {
 }
 
 const DEFAULT_TOKEN = "ghs_faketoken0123456789abcdef0123456789";
+/** The fake App's id (`GET /app`); check runs created with its tokens carry it. */
+export const FAKE_APP_ID = 1;
 const DOCUMENTATION_URL = "https://docs.github.com/rest";
 const RATE_LIMIT = 5000;
 const REACTION_CONTENTS = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"] as const;
@@ -215,6 +218,8 @@ interface RepoState {
   nextNumber: number;
   issues: Map<number, IssueRecord>;
   comments: CommentRecord[];
+  /** Inline review comments on pull requests (replies carry `inReplyTo`). */
+  reviewComments: ReviewCommentRecord[];
   permissions: Map<string, Permission>;
   /** Keyed `issue:<number>` or `comment:<id>`. */
   reactions: Map<string, ReactionRecord[]>;
@@ -234,6 +239,20 @@ interface IssueRecord {
   updatedAt: string;
   closedAt: string | null;
   pull?: PullRecord;
+}
+
+interface ReviewCommentRecord {
+  id: number;
+  pullNumber: number;
+  /** The review it was submitted with, when it was. */
+  reviewId?: number;
+  path: string;
+  line: number | null;
+  diffHunk: string;
+  body: string;
+  user: string;
+  inReplyTo?: number;
+  createdAt: string;
 }
 
 interface PullRecord {
@@ -314,6 +333,8 @@ export class FakeGitHub {
   readonly appSlug: string;
   readonly rootDir: string;
   readonly requests: RecordedRequest[] = [];
+  /** Reviews, check runs and suites, statuses, workflow runs and job logs, with their test helpers. */
+  readonly checks: FakeChecks;
 
   readonly #server: Server;
   readonly #ownsRootDir: boolean;
@@ -343,6 +364,25 @@ export class FakeGitHub {
     this.rootDir = options.rootDir ?? mkdtempSync(join(tmpdir(), "fake-github-"));
     mkdirSync(this.rootDir, { recursive: true });
     this.#httpBackend = join(execFileSync("git", ["--exec-path"], { encoding: "utf8" }).trim(), "git-http-backend");
+    this.checks = new FakeChecks({
+      url: this.url,
+      apiUrl: this.apiUrl,
+      appId: FAKE_APP_ID,
+      appSlug: this.appSlug,
+      newId: () => this.#newId(),
+      user: (login) => this.#user(login),
+      authorAssociation: (fullName, login) => this.#authorAssociation(this.#repo(fullName), login),
+      fullName: (owner, repo) => {
+        const state = this.#repos.get(`${owner}/${repo}`.toLowerCase());
+        if (!state) throw notFound();
+        return state.fullName;
+      },
+      pull: (fullName, number) => this.#pullHeads(fullName).find((pull) => pull.number === number),
+      pulls: (fullName) => this.#pullHeads(fullName),
+      paginate: (items, query, url) => this.#paginate(items, query, url),
+      notFound,
+      validationFailed,
+    });
     this.#routes = this.#buildRoutes();
   }
 
@@ -428,6 +468,7 @@ export class FakeGitHub {
       nextNumber: 1,
       issues: new Map(),
       comments: [],
+      reviewComments: [],
       permissions: new Map(),
       reactions: new Map(),
     });
@@ -518,6 +559,43 @@ export class FakeGitHub {
       .map((comment) => this.#commentJson(repo, comment));
   }
 
+  /** An inline review comment on a pull request, as a reviewer would leave it. */
+  addReviewComment(fullName: string, pullNumber: number, comment: { path: string; line?: number; body: string; user: string; diffHunk?: string }): ReviewCommentRecord {
+    const repo = this.#repo(fullName);
+    const record: ReviewCommentRecord = {
+      id: this.#newId(),
+      pullNumber,
+      path: comment.path,
+      line: comment.line ?? null,
+      diffHunk: comment.diffHunk ?? "@@ -1 +1 @@",
+      body: comment.body,
+      user: comment.user,
+      createdAt: timestamp(),
+    };
+    repo.reviewComments.push(record);
+    return record;
+  }
+
+  /** A submitted review, with its inline comments (`comments`) linked to it as GitHub does. */
+  addReview(
+    fullName: string,
+    pullNumber: number,
+    review: { user: string; state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED"; body?: string; comments?: Array<{ path: string; line?: number; body: string; diffHunk?: string }> },
+  ): { review: ReturnType<FakeChecks["addReview"]>; comments: ReviewCommentRecord[] } {
+    const submitted = this.checks.addReview(fullName, pullNumber, review);
+    const comments = (review.comments ?? []).map((comment) => {
+      const added = this.addReviewComment(fullName, pullNumber, { ...comment, user: review.user });
+      added.reviewId = submitted.id;
+      return added;
+    });
+    return { review: submitted, comments };
+  }
+
+  /** The pull request's inline review comments and replies, oldest first. */
+  reviewComments(fullName: string, pullNumber: number): ReviewCommentRecord[] {
+    return this.#repo(fullName).reviewComments.filter((comment) => comment.pullNumber === pullNumber);
+  }
+
   pulls(fullName: string): Pull[] {
     const repo = this.#repo(fullName);
     return [...repo.issues.values()].filter((issue) => issue.pull).map((issue) => this.#pullJson(repo, issue));
@@ -597,6 +675,13 @@ export class FakeGitHub {
         record(fault.status);
         response.writeHead(fault.status, { "content-type": "text/plain", ...fault.headers });
         response.end(typeof fault.body === "string" ? fault.body : `${STATUS_CODES[fault.status] ?? "Error"}\n`);
+        return;
+      }
+      const log = method === "GET" ? this.checks.downloadLog(url.pathname) : undefined;
+      if (log !== undefined) {
+        record(200);
+        response.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+        response.end(log);
         return;
       }
       if (gitPath) {
@@ -1120,6 +1205,41 @@ export class FakeGitHub {
       const repo = this.#repoOf(context);
       return ok(this.#pullJson(repo, this.#pullOf(repo, context.params.number)));
     });
+    add("GET", "/repos/{owner}/{repo}/pulls/{number}/comments", (context) => {
+      const repo = this.#repoOf(context);
+      const pull = this.#pullOf(repo, context.params.number);
+      const { items, headers } = this.#paginate(this.reviewComments(repo.fullName, pull.number), context.query, context.url);
+      return ok(items.map((comment) => this.#reviewCommentJson(repo, comment)), headers);
+    });
+    add("POST", "/repos/{owner}/{repo}/pulls/{number}/comments/{id}/replies", (context) => {
+      const repo = this.#repoOf(context);
+      const pull = this.#pullOf(repo, context.params.number);
+      const parent = repo.reviewComments.find((comment) => comment.id === Number(context.params.id) && comment.pullNumber === pull.number);
+      if (!parent) throw notFound();
+      const body = stringField(asRecord(context.body), "body");
+      if (!body) throw validationFailed([{ resource: "PullRequestReviewComment", field: "body", code: "missing_field" }]);
+      const reply: ReviewCommentRecord = { ...parent, id: this.#newId(), body, user: `${this.appSlug}[bot]`, inReplyTo: parent.inReplyTo ?? parent.id, createdAt: timestamp() };
+      repo.reviewComments.push(reply);
+      return created(this.#reviewCommentJson(repo, reply));
+    });
+    // The PR's files with their patches against the merge base, as GitHub's "Files changed" tab shows them.
+    add("GET", "/repos/{owner}/{repo}/pulls/{number}/files", async (context) => {
+      const repo = this.#repoOf(context);
+      const pull = this.#pullJson(repo, this.#pullOf(repo, context.params.number));
+      const bare = this.bareRepoPath(repo.fullName);
+      const range = `${pull.base.sha}...${pull.head.sha}`;
+      const statuses: Record<string, string> = { A: "added", D: "removed", M: "modified" };
+      const entries = (await git(["diff", "--name-status", "--no-renames", range], bare)).split("\n").filter(Boolean);
+      const files = await Promise.all(
+        entries.map(async (entry) => {
+          const [status = "M", filename = ""] = entry.split("\t");
+          const patch = (await git(["diff", "--no-color", "--no-renames", range, "--", filename], bare)).split("\n");
+          const hunkStart = patch.findIndex((line) => line.startsWith("@@"));
+          return { sha: sha1(filename), filename, status: statuses[status] ?? "modified", patch: patch.slice(Math.max(hunkStart, 0)).join("\n").trimEnd() };
+        }),
+      );
+      return ok(files);
+    });
     add("PATCH", "/repos/{owner}/{repo}/pulls/{number}", (context) => {
       const repo = this.#repoOf(context);
       const issue = this.#pullOf(repo, context.params.number);
@@ -1134,7 +1254,28 @@ export class FakeGitHub {
       }
       return ok(this.#pullJson(repo, issue));
     });
+    add("GET", "/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/comments", (context) => {
+      const repo = this.#repoOf(context);
+      const pull = this.#pullOf(repo, context.params.number);
+      const comments = this.reviewComments(repo.fullName, pull.number).filter((comment) => comment.reviewId === Number(context.params.id));
+      const { items, headers } = this.#paginate(comments, context.query, context.url);
+      return ok(items.map((comment) => this.#reviewCommentJson(repo, comment)), headers);
+    });
+    // Reviews, check runs and suites, statuses, workflow runs and job logs: fake-github-checks.ts.
+    this.checks.register((method, template, handler) => add(method, template, handler));
     return routes;
+  }
+
+  /** Where each pull request's head and base are (for the check and review routes). */
+  #pullHeads(fullName: string): PullHead[] {
+    const repo = this.#repos.get(fullName.toLowerCase());
+    if (!repo) return [];
+    return [...repo.issues.values()].flatMap((issue) => {
+      const pull = issue.pull;
+      if (!pull) return [];
+      const headSha = this.branchSha(repo.fullName, pull.headRef) ?? pull.headSha;
+      return [{ number: issue.number, headRef: pull.headRef, headSha, baseRef: pull.baseRef, baseSha: pull.baseSha }];
+    });
   }
 
   // ---- REST helpers -------------------------------------------------------------------------
@@ -1524,6 +1665,28 @@ export class FakeGitHub {
       };
     }
     return json;
+  }
+
+  #reviewCommentJson(repo: RepoState, comment: ReviewCommentRecord): Record<string, unknown> {
+    const url = `${this.apiUrl}/repos/${repo.fullName}/pulls/comments/${comment.id}`;
+    return {
+      url,
+      id: comment.id,
+      node_id: nodeId("PullRequestReviewComment", comment.id),
+      pull_request_review_id: comment.reviewId ?? null,
+      diff_hunk: comment.diffHunk,
+      path: comment.path,
+      line: comment.line,
+      side: "RIGHT",
+      body: comment.body,
+      user: this.#user(comment.user),
+      created_at: comment.createdAt,
+      updated_at: comment.createdAt,
+      html_url: `${this.url}/${repo.fullName}/pull/${comment.pullNumber}#discussion_r${comment.id}`,
+      pull_request_url: `${this.apiUrl}/repos/${repo.fullName}/pulls/${comment.pullNumber}`,
+      author_association: this.#authorAssociation(repo, comment.user),
+      ...(comment.inReplyTo !== undefined ? { in_reply_to_id: comment.inReplyTo } : {}),
+    };
   }
 
   #commentJson(repo: RepoState, comment: CommentRecord): Comment {

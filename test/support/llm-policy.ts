@@ -26,7 +26,10 @@ export function policy(behaviours: Record<string, Behaviour>): (request: LlmRequ
         toolCalls: [
           {
             name: "submit_plan",
-            arguments: { summary: `Fix ${behaviour.file} for ${tag}.`, steps: [`Edit ${behaviour.file}`], files: [behaviour.file] },
+            // A `/venom revise` prompt gets a different plan, so a test can tell which plan a run applied.
+            arguments: user.includes("Revision requested by")
+              ? { summary: `Revised fix of ${behaviour.file} for ${tag}.`, steps: [`Edit ${behaviour.file} the revised way`], files: [behaviour.file] }
+              : { summary: `Fix ${behaviour.file} for ${tag}.`, steps: [`Edit ${behaviour.file}`], files: [behaviour.file] },
           },
         ],
       };

@@ -1,6 +1,6 @@
 // Process and memory limits through a cgroup per command, for hosts where rlimits cannot bind (the app runs as root).
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { realSleep } from "../../shared/sleep.js";
 
@@ -109,6 +109,25 @@ export async function createCommandCgroup(
     throw error;
   }
   return { procsFiles: created.map((directory) => path.join(directory, "cgroup.procs")), remove: () => removeAll(created) };
+}
+
+/**
+ * Removes command cgroups (`venom-*`) left by an app that died mid-command. Only old, empty ones go: a cgroup with
+ * processes cannot be removed, and a young one may be another worker's, created a moment before its command joins.
+ */
+export async function removeStaleCgroups(placement: CgroupPlacement, olderThanMs = 10 * 60_000, now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const parent of [placement.pidsParent, placement.memoryParent]) {
+    if (!parent) continue;
+    const names = await readdir(parent).catch(() => [] as string[]);
+    for (const name of names.filter((entry) => entry.startsWith("venom-"))) {
+      const directory = path.join(parent, name);
+      const modified = await stat(directory).then((stats) => stats.mtimeMs, () => now);
+      if (now - modified < olderThanMs) continue;
+      if (await rmdir(directory).then(() => true, () => false)) removed += 1;
+    }
+  }
+  return removed;
 }
 
 /** A cgroup can be removed once its last process is reaped; that may trail the command's end by a moment. */

@@ -1,6 +1,6 @@
 // Picks the isolation VENOM_SANDBOX asks for, once per process: bubblewrap, else Docker, else none available.
 import { BwrapSandbox, probeBwrap, supportsDisableUserns } from "./bwrap.js";
-import { findCgroupPlacement } from "./cgroup.js";
+import { findCgroupPlacement, removeStaleCgroups } from "./cgroup.js";
 import { DEFAULT_DOCKER_IMAGE, DockerSandbox, probeDocker } from "./docker.js";
 import { detectHostLayout } from "./host-layout.js";
 import { HostSandbox } from "./host-sandbox.js";
@@ -64,6 +64,7 @@ async function selectBwrap(settings: SandboxSettings): Promise<{ sandbox?: Bwrap
   const root = process.getuid?.() === 0;
   // rlimits do not bind root (RLIMIT_NPROC exempts uid 0): a cgroup has to hold the process count then.
   const cgroup = root ? await findCgroupPlacement().catch(() => undefined) : undefined;
+  if (cgroup) await removeStaleCgroups(cgroup).catch(() => 0);
   const bwrapPath = settings.bwrapPath ?? "bwrap";
   const sandbox = new BwrapSandbox({
     layout,

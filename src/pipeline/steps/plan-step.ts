@@ -1,7 +1,8 @@
-// Step `plan`: the Architect's plan, made once per run (a resumed attempt or a retry keeps it); plan-only runs end here.
+// Step `plan`: the Architect's plan, made once per run (a resumed attempt or a retry keeps it; `/venom revise` re-plans); plan-only runs end here.
 import { runAgents } from "../agents.js";
 import type { IssueJobDependencies } from "../issue-job-dependencies.js";
 import type { IssueRun } from "../issue-run.js";
+import type { PlanRevision } from "../prompts.js";
 import { agentsInput } from "./agents-input.js";
 
 export async function planStep(run: IssueRun, deps: IssueJobDependencies): Promise<void> {
@@ -23,7 +24,13 @@ export async function planStep(run: IssueRun, deps: IssueJobDependencies): Promi
     }
   }
   if (!run.checkpoint.plan) {
-    const { plan } = await runAgents({ ...agentsInput(run, deps), extraArchitectTools: deps.architectTools?.() ?? [], planOnly: true });
+    const revision = await planRevision(run, deps);
+    const { plan } = await runAgents({
+      ...agentsInput(run, deps),
+      extraArchitectTools: (await deps.architectTools?.()) ?? [],
+      planOnly: true,
+      ...(revision ? { revision } : {}),
+    });
     await run.save({ plan }, budget.used);
     await run.publish();
   }
@@ -33,4 +40,13 @@ export async function planStep(run: IssueRun, deps: IssueJobDependencies): Promi
     await run.save({ planOnly: true });
     await run.publish();
   }
+}
+
+/** A `/venom revise` run plans again from the plan the maintainer saw: the last plan-only run's, when there is one. */
+async function planRevision(run: IssueRun, deps: IssueJobDependencies): Promise<PlanRevision | undefined> {
+  const { job, checkpoint } = run;
+  if (!checkpoint.revision) return undefined;
+  const previousPlan = await deps.approvedPlan?.(job.repo, job.issue, job.id);
+  if (!previousPlan) run.log.info("No earlier plan to revise; planning with the maintainer's revision only");
+  return { request: checkpoint.revision, author: job.actor ?? "maintainer", ...(previousPlan ? { previousPlan } : {}) };
 }

@@ -51,6 +51,11 @@ function safeName(part: string): string {
   return part.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
+export function workspaceRoot(options: Pick<CloneOptions, "dataDir" | "repo" | "jobId">): string {
+  const [owner = "", name = ""] = options.repo.split("/");
+  return path.join(path.resolve(options.dataDir, "workspaces"), `${safeName(owner)}__${safeName(name)}__${safeName(String(options.jobId))}`);
+}
+
 export class Workspace {
   readonly root: string;
   readonly #environment: Record<string, string>;
@@ -86,9 +91,8 @@ export class Workspace {
 
   /** A fresh shallow, blob-less clone of `branch` for one job; a stale directory of the same job is replaced. */
   static async clone(options: CloneOptions): Promise<Workspace> {
-    const [owner = "", name = ""] = options.repo.split("/");
     const parent = path.resolve(options.dataDir, "workspaces");
-    const root = path.join(parent, `${safeName(owner)}__${safeName(name)}__${safeName(String(options.jobId))}`);
+    const root = workspaceRoot(options);
     const url = new URL(options.cloneUrl);
     if (url.username || url.password) {
       throw permanentError("the clone URL must not carry credentials; pass the token separately");
@@ -97,15 +101,7 @@ export class Workspace {
     if (!["http:", "https:", "file:"].includes(url.protocol)) {
       throw permanentError(`the clone URL must be http(s):// or file://, not ${url.protocol}`);
     }
-    const hostUrl = url.protocol === "http:" || url.protocol === "https:" ? gitHostUrl(options.cloneUrl) : undefined;
-    const workspace = new Workspace({
-      root,
-      cloned: true,
-      hostUrl,
-      token: options.token,
-      ...(options.refreshToken ? { refreshToken: options.refreshToken } : {}),
-      author: options.author,
-    });
+    const workspace = Workspace.#forClone(root, options);
 
     await rm(root, { recursive: true, force: true });
     await mkdir(parent, { recursive: true });
@@ -134,6 +130,19 @@ export class Workspace {
       throw remoteFailure(`clone of ${options.repo}`, error);
     }
     return workspace;
+  }
+
+  /** The clone an earlier job kept under the same `jobId` key (a follow-up's per-issue workspace), when it is on disk. */
+  static async reopen(options: CloneOptions): Promise<Workspace | undefined> {
+    const root = workspaceRoot(options);
+    const head = await readFile(path.join(root, ".git", "HEAD"), "utf8").catch(() => undefined);
+    return head === undefined ? undefined : Workspace.#forClone(root, options);
+  }
+
+  static #forClone(root: string, options: CloneOptions): Workspace {
+    const url = new URL(options.cloneUrl);
+    const hostUrl = url.protocol === "http:" || url.protocol === "https:" ? gitHostUrl(options.cloneUrl) : undefined;
+    return new Workspace({ root, cloned: true, hostUrl, token: options.token, ...(options.refreshToken ? { refreshToken: options.refreshToken } : {}), author: options.author });
   }
 
   /**
@@ -276,16 +285,8 @@ export class Workspace {
     await this.#git().raw(["add", "--all"]);
     const staged = await this.#git().raw(["diff", "--cached", "--name-only", "-z"]);
     if (staged.length === 0) return undefined;
-    const identity: Record<string, string> = this.#author
-      ? {
-          GIT_AUTHOR_NAME: this.#author.name,
-          GIT_AUTHOR_EMAIL: this.#author.email,
-          GIT_COMMITTER_NAME: this.#author.name,
-          GIT_COMMITTER_EMAIL: this.#author.email,
-        }
-      : {};
     // --no-verify: the repository's own hooks never run on the app's commits; the Guardian checks instead.
-    const committer = git(this.root, { ...this.#environment, ...identity });
+    const committer = git(this.root, { ...this.#environment, ...this.#identityEnvironment() });
     await committer.raw(["commit", "--quiet", "--no-verify", "-m", message]);
     return this.headSha();
   }
@@ -316,6 +317,73 @@ export class Workspace {
     }
   }
 
+  /**
+   * Pushes HEAD to `branch` without force: "moved" when the remote branch has commits HEAD lacks (someone
+   * pushed meanwhile), so the caller rebases onto them and tries again; nobody's commits are ever overwritten.
+   */
+  async pushWithoutForce(branch: string, token: string): Promise<"pushed" | "moved"> {
+    if (!this.#cloned) throw permanentError("a local workspace has no remote to push to");
+    await assertBranchName(this.#git(), branch);
+    this.#token = token;
+    try {
+      await this.#withToken(() => this.#git(true).push(["origin", `HEAD:refs/heads/${branch}`]));
+      return "pushed";
+    } catch (error) {
+      if (/\[rejected\]|non-fast-forward|fetch first/i.test(errorMessage(error))) return "moved";
+      throw remoteFailure(`push to ${branch}`, error);
+    }
+  }
+
+  /**
+   * Brings the checked-out `branch` to the remote's head, fetching only the commits this clone lacks (a kept
+   * workspace's cheap round). With `keepLocalCommits`, commits made here are replayed on top (rebase, else a
+   * merge); otherwise the working tree is reset to the remote head, leftovers of earlier runs cleaned away.
+   */
+  async updateBranch(branch: string, options: { keepLocalCommits?: boolean } = {}): Promise<void> {
+    await assertBranchName(this.#git(), branch);
+    const remoteRef = `refs/remotes/origin/${branch}`;
+    try {
+      await this.#withToken(() => this.#git(true).fetch(["--no-tags", "--filter=blob:none", "origin", `+refs/heads/${branch}:${remoteRef}`]));
+    } catch (error) {
+      throw remoteFailure(`fetch of branch ${branch}`, error);
+    }
+    if (!options.keepLocalCommits) {
+      await this.#withToken(() => this.#git(true).raw(["checkout", "--quiet", "--force", "-B", branch, remoteRef]));
+      await this.#git().raw(["clean", "--quiet", "-fdx"]);
+      this.#configSnapshot = await readFile(path.join(this.root, ".git", "config"), "utf8").catch(() => undefined);
+      return;
+    }
+    // Rebase and merge may read blobs the partial clone lacks: they need the credentials too.
+    const identity = this.#identityEnvironment();
+    try {
+      await this.#withToken(() => git(this.root, { ...this.#networkEnvironment(), ...identity }).raw(["rebase", "--quiet", remoteRef]));
+      return;
+    } catch {
+      await this.#git().raw(["rebase", "--abort"]).catch(() => undefined);
+    }
+    try {
+      await this.#withToken(() => git(this.root, { ...this.#networkEnvironment(), ...identity }).raw(["merge", "--quiet", "--no-edit", remoteRef]));
+    } catch (error) {
+      await this.#git().raw(["merge", "--abort"]).catch(() => undefined);
+      throw permanentError(`${branch} changed on GitHub while Venom worked, and its change conflicts with the new commits: ${errorMessage(error).slice(0, 300)}`);
+    }
+  }
+
+  /** The newest commit on `ref` (within `depth` commits) whose message contains `needle`: a commit an earlier attempt pushed. */
+  async findCommit(ref: string, needle: string, depth = 20): Promise<string | undefined> {
+    const found = await this.#git()
+      .raw(["log", `-${depth}`, "--format=%H", "--fixed-strings", `--grep=${needle}`, ref, "--"])
+      .catch(() => "");
+    return found.split("\n").map((line) => line.trim()).find(Boolean);
+  }
+
+  /** Whether `ancestor` is in the history of `descendant` (both present in this clone). */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return this.#git()
+      .raw(["merge-base", "--is-ancestor", ancestor, descendant])
+      .then(() => true, () => false);
+  }
+
   /** Drops uncommitted changes (tracked and untracked, not ignored files): what a failed run left behind. */
   async discardChanges(): Promise<void> {
     await this.#git().raw(["reset", "--quiet", "--hard"]);
@@ -342,6 +410,13 @@ export class Workspace {
       return;
     }
     if (this.#cloned) await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** The app's identity for commits it makes (commit, rebase, merge); empty: the repository's own. */
+  #identityEnvironment(): Record<string, string> {
+    if (!this.#author) return {};
+    const { name, email } = this.#author;
+    return { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
   }
 
   #networkEnvironment(): Record<string, string> {

@@ -2,7 +2,6 @@
 import type { IntegrationContext, SkillIntegration } from "../integration.js";
 import { searchIntegration } from "../search-integration.js";
 import { WebSearchSkill } from "./web-search-skill.js";
-import { webSearchTool } from "./web-search-tool.js";
 
 export function webSearchIntegration({ config, fetch, log }: IntegrationContext): SkillIntegration<WebSearchSkill> {
   const { tavilyApiKey, tavilyBaseUrl, ddgUrl, webSearch } = config.integrations;
@@ -19,6 +18,6 @@ export function webSearchIntegration({ config, fetch, log }: IntegrationContext)
     skill,
     turnedOn: webSearch,
     offDetail: "off (set VENOM_WEB_SEARCH=true or TAVILY_API_KEY)",
-    tool: webSearchTool,
+    tool: async (skill) => (await import("./web-search-tool.js")).webSearchTool(skill),
   });
 }

@@ -12,6 +12,7 @@ describe("parseRepoConfig", () => {
       maxIterations: 30,
       draftOnFailure: true,
       requirePlanApproval: false,
+      maxCiRounds: 2,
     });
     // CI runs what these files say on the app's branch: the model may touch none of them.
     expect(config.protectedPaths).toEqual(
@@ -35,6 +36,7 @@ max_tokens: 50000
 draft_on_failure: false
 model: gpt-4o
 require_plan_approval: true
+max_ci_rounds: 0
 `);
     expect(config).toEqual({
       label: "fix-me",
@@ -48,6 +50,7 @@ require_plan_approval: true
       draftOnFailure: false,
       model: "gpt-4o",
       requirePlanApproval: true,
+      maxCiRounds: 0,
     });
   });
 
@@ -57,6 +60,8 @@ require_plan_approval: true
     ["colour: red", /unknown key\(s\) colour/],
     ["checks: [", /not valid YAML/],
     ["branch_prefix: 'a b'", /branch_prefix may use letters/],
+    ["max_ci_rounds: 11", /max_ci_rounds .*<=10|max_ci_rounds .*too big/i],
+    ["max_ci_rounds: 1.5", /max_ci_rounds .*integer|max_ci_rounds .*expected int/i],
   ])("refuses %j with one line naming the key", (text, message) => {
     expect(() => parseRepoConfig(text)).toThrow(message);
     try {

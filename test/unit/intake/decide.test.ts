@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide, needsPermission, parseSlashCommand, type Permission } from "../../../src/intake/decide.js";
+import { decide, needsPermission, parseRevision, parseSlashCommand, type Permission } from "../../../src/intake/decide.js";
 import { example, examples, type Payload } from "../../fixtures/webhooks.js";
 
 const settings = { triggerLabel: "venom", botLogin: "venom-integrator[bot]", assignee: "venom-helper" };
@@ -124,6 +124,19 @@ describe("decide against the official examples", () => {
     expect(decide("issues", labelByBot, settings).action).toBe("ignore");
   });
 
+  it("/venom revise <text> from a writer is a plan-only run carrying the text; without text, or from a reader, nothing", () => {
+    expect(decide("issue_comment", comment("/venom revise use a different approach\nand keep add()"), settings, "write")).toMatchObject({
+      action: "enqueue",
+      trigger: "comment",
+      command: "plan",
+      revision: "use a different approach\nand keep add()",
+    });
+    expect(decide("issue_comment", comment("/venom revise   "), settings, "admin")).toMatchObject({ action: "ignore", reason: expect.stringContaining("needs the change") });
+    expect(decide("issue_comment", comment("/venom revise do it"), settings, "read").action).toBe("ignore");
+    expect(needsPermission("issue_comment", comment("/venom revise do it"))).toBe(true);
+    expect(decide("issue_comment", comment("/venom fix"), settings, "write")).not.toHaveProperty("revision");
+  });
+
   it("only /venom comments need a permission lookup", () => {
     expect(needsPermission("issue_comment", comment("/venom fix"))).toBe(true);
     expect(needsPermission("issue_comment", comment("thanks!"))).toBe(false);
@@ -140,10 +153,31 @@ describe("parseSlashCommand", () => {
     ["/venom retry", "retry"],
     ["/venom cancel now", "cancel"],
     ["/venom dance", "unknown"],
+    ["/venom revise smaller steps", "revise"],
     ["/venomous", undefined],
     ["please /venom fix", undefined],
     ["", undefined],
   ])("%j → %s", (body, expected) => {
     expect(parseSlashCommand(body)).toBe(expected);
+  });
+});
+
+describe("parseRevision", () => {
+  it.each([
+    ["/venom revise use a different approach", "use a different approach"],
+    ["  /VENOM Revise\n  split it in two  ", "split it in two"],
+    ["/venom revise", ""],
+    ["/venom revised plan", undefined],
+    ["/venom fix", undefined],
+    [undefined, undefined],
+  ])("%j → %j", (body, expected) => {
+    expect(parseRevision(body)).toBe(expected);
+  });
+
+  it("keeps at most 4000 characters and stays linear on a long hostile comment", () => {
+    const started = performance.now();
+    expect(parseRevision(`/venom revise ${"a ".repeat(100_000)}`)?.length).toBe(4_000);
+    expect(parseRevision(`${" ".repeat(100_000)}/venom${"\t".repeat(100_000)}x`)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });

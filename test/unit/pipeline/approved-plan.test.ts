@@ -33,6 +33,15 @@ describe("approvedPlanFrom", () => {
     expect(await approvedPlan("o/r", 7, "current")).toEqual(plan);
   });
 
+  it("takes the newest plan-only run (the queue lists newest first), a /venom revise run included", async () => {
+    const revised = { ...plan, summary: "Revised: use a helper." };
+    const jobs = [
+      job({ id: "revise", command: "plan", data: { plan: revised, planOnly: true, revision: "use a helper" } }),
+      job({ id: "first", command: "plan", data: { plan, planOnly: true } }),
+    ];
+    expect(await approvedPlanFrom({ list: async () => jobs })("o/r", 7, "current")).toEqual(revised);
+  });
+
   it("ignores a full run's plan and a plan of another shape", async () => {
     const full = approvedPlanFrom({ list: async () => [job({ data: { plan } })] });
     expect(await full("o/r", 7, "current")).toBeUndefined();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cleanUserText, fence, renderIssue } from "../../../src/pipeline/prompts.js";
+import { architectUserPrompt, cleanUserText, fence, renderIssue } from "../../../src/pipeline/prompts.js";
 
 describe("prompt input hygiene", () => {
   it("strips hidden HTML comments and invisible Unicode", () => {
@@ -81,5 +81,29 @@ describe("prompt input hygiene", () => {
     const unclosed = `[${"a".repeat(200_000)}`;
     const hostile = `${`${unclosed}\n`.repeat(5)}${"[x]: ".repeat(20_000)}\n"${"b".repeat(100_000)}`;
     expect(cleanUserText(hostile)).toBe(`${`${unclosed}\n`.repeat(5)}"${"b".repeat(100_000)}`);
+  });
+});
+
+describe("architectUserPrompt", () => {
+  const issue = { number: 7, title: "Sum is wrong", body: "add(2,3) is -1", author: "alice", trusted: true, comments: [] };
+
+  it("asks for a plan, with no revision section, by default", () => {
+    const prompt = architectUserPrompt({ issue, repoMap: "calc.js", checks: [] });
+    expect(prompt).toContain("Plan the fix now.");
+    expect(prompt).not.toContain("Revision requested");
+  });
+
+  it("on /venom revise, shows the previous plan and the maintainer's fenced request", () => {
+    const previousPlan = { summary: "Flip the sign.", steps: ["Edit add()"], files: ["calc.js"] };
+    const prompt = architectUserPrompt({
+      issue,
+      repoMap: "calc.js",
+      checks: [],
+      revision: { request: "use a different approach ```", author: "maintainer", previousPlan },
+    });
+    expect(prompt).toContain("Your previous plan, which the maintainer reviewed:\nFlip the sign.\n1. Edit add()\nFiles: calc.js");
+    expect(prompt).toMatch(/Revision requested by @maintainer \(from a maintainer with write access\):\n```text\nuse a different approach ``\n```/);
+    expect(prompt).toContain("Plan the fix again, following the requested revision.");
+    expect(prompt).not.toContain("Plan the fix now.");
   });
 });

@@ -30,6 +30,11 @@ describe("statusView", () => {
     expect(view.tokens).toBe(40);
   });
 
+  it("a /venom revise run says its plan is the revised one", () => {
+    const view = statusView(checkpoint({ stopAfterPlan: true, ending: { kind: "plan_ready" } }, { plan, revision: "smaller steps" }), "j1");
+    expect(view.outcome?.message).toMatch(/^Revised plan ready\. Comment `\/venom fix` to apply it/);
+  });
+
   it("ends with the pull request and the checks' result", () => {
     const view = statusView(
       checkpoint(

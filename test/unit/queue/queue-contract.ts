@@ -95,7 +95,7 @@ export function describeJobQueueContract(
 
     it("records every trigger as given, api (the programmatic API) included, from a claim to the public record", async () => {
       const { queue, peer, leaseMs } = harness;
-      const triggers = ["label", "assign", "comment", "poll", "retry", "api"] as const;
+      const triggers = ["label", "assign", "comment", "poll", "retry", "api", "review", "ci"] as const;
       for (const [index, trigger] of triggers.entries()) await queue.enqueue({ repo: "o/triggers", issue: index + 1, trigger, actor: "api" });
       const listed = await peer.list({ repo: "o/triggers" });
       expect(listed.map((job) => toRecord(job).trigger).sort()).toEqual([...triggers].sort());
@@ -264,6 +264,23 @@ export function describeJobQueueContract(
         Array.from({ length: 10 }, (_, index) => (index % 2 ? peer : queue).rememberOnce("label:o/r#7:venom:2019-05-15T15:20:18Z", 60_000)),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it("keeps pending items per issue in arrival order, across handles, until they are taken once", async () => {
+      const { queue, peer } = harness;
+      expect(await queue.takePending("o/r", 1)).toEqual([]);
+      await queue.appendPending("o/r", 1, { kind: "review", body: "first" });
+      await peer.appendPending("o/r", 1, { kind: "review", body: "second", inlineComments: [{ id: 5, path: "a.ts" }] });
+      await queue.appendPending("o/r", 2, { kind: "ci", headSha: "abc" });
+      expect(await peer.listPending("o/r", 1)).toHaveLength(2);
+      const taken = await Promise.all([queue.takePending("o/r", 1), peer.takePending("o/r", 1)]);
+      expect(taken.flat()).toEqual([
+        { kind: "review", body: "first" },
+        { kind: "review", body: "second", inlineComments: [{ id: 5, path: "a.ts" }] },
+      ]);
+      expect(taken.filter((items) => items.length > 0)).toHaveLength(1);
+      expect(await queue.listPending("o/r", 1)).toEqual([]);
+      expect(await peer.takePending("o/r", 2)).toEqual([{ kind: "ci", headSha: "abc" }]);
     });
 
     it("counts jobs in every state", async () => {

@@ -1,13 +1,13 @@
 // The bubblewrap argument builder, host layout, cgroup discovery and the choice of sandbox, without running one.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CheckRunner } from "../../../../src/pipeline/guardian.js";
 import { selectSandbox } from "../../../../src/pipeline/sandbox/select-sandbox.js";
 import { bwrapArguments, insideEnvironment, linkedGitDirectories, type BwrapPlan } from "../../../../src/pipeline/sandbox/bwrap.js";
-import { findCgroupPlacement } from "../../../../src/pipeline/sandbox/cgroup.js";
+import { findCgroupPlacement, removeStaleCgroups } from "../../../../src/pipeline/sandbox/cgroup.js";
 import { commandWords, toolchainDirectories, type HostLayout } from "../../../../src/pipeline/sandbox/host-layout.js";
 import type { SandboxSpec } from "../../../../src/pipeline/sandbox/types.js";
 
@@ -192,5 +192,19 @@ describe("linkedGitDirectories", () => {
     git("worktree", "add", "--quiet", "--detach", worktree);
     expect(linkedGitDirectories(worktree)).toEqual([path.join(repository, ".git")]);
     expect(linkedGitDirectories(repository)).toEqual([]);
+  });
+});
+
+describe("removeStaleCgroups", () => {
+  it("removes old empty venom-* cgroups and keeps young ones and others", async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), "venom-cgroups-"));
+    for (const name of ["venom-old", "venom-young", "other-old"]) mkdirSync(path.join(parent, name));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(path.join(parent, "venom-old"), hourAgo, hourAgo);
+    utimesSync(path.join(parent, "other-old"), hourAgo, hourAgo);
+    expect(await removeStaleCgroups({ version: 1, pidsParent: parent })).toBe(1);
+    expect(existsSync(path.join(parent, "venom-old"))).toBe(false);
+    expect(existsSync(path.join(parent, "venom-young"))).toBe(true);
+    expect(existsSync(path.join(parent, "other-old"))).toBe(true);
   });
 });
