@@ -150,6 +150,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
           ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
           ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
           model: config.llm.model,
+          ...(config.llm.prices ? { prices: config.llm.prices } : {}),
           log: log.child({ name: "llm" }),
           // The traffic layer limits, counts and retries each call (Retry-After honoured); the client words the failure.
           traffic,
@@ -223,6 +224,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     onFinished: (job) => {
       metrics.countJobFinished(job.state);
+      // A job finishes once, so its whole cost (every attempt's) is counted once.
+      if (typeof job.data.costUsd === "number") metrics.countCost(job.repo, job.data.costUsd);
       // Review comments that arrived while this job ran start the next round on its PR.
       void intake.followPending(job).catch((error: unknown) => log.warn({ err: error, jobId: job.id }, "Pending follow-ups not queued"));
     },

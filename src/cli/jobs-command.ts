@@ -1,6 +1,7 @@
 // `venom jobs`: the queue's jobs, newest first, as DESIGN.md's job records.
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
+import { formatSpend } from "../llm/pricing.js";
 import { toRecord, type JobRecord } from "../queue/types.js";
 import type { CliContext } from "./cli-context.js";
 
@@ -33,7 +34,8 @@ export function formatJobs(jobs: JobRecord[]): string {
   return jobs
     .map((job) => {
       const tail = job.prUrl ?? job.error ?? job.step;
-      return `${job.id}  ${job.repo}#${job.issue}  ${job.state.padEnd(9)}  ${job.trigger.padEnd(7)}  attempts ${job.attempts}  ${tail}`;
+      const spend = job.tokens ? `  ${formatSpend(job.tokens, job.costUsd)}` : "";
+      return `${job.id}  ${job.repo}#${job.issue}  ${job.state.padEnd(9)}  ${job.trigger.padEnd(7)}  attempts ${job.attempts}${spend}  ${tail}`;
     })
     .join("\n");
 }

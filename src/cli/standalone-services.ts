@@ -51,6 +51,7 @@ export function createStandaloneServices(config: VenomConfig, log: Logger): Stan
         ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
         ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
         model: config.llm.model,
+          ...(config.llm.prices ? { prices: config.llm.prices } : {}),
         log: log.child({ name: "llm" }),
         // The traffic layer limits, counts and retries each call (Retry-After honoured); the client words the failure.
         traffic,

@@ -6,6 +6,7 @@ import { getPrivateKey } from "@probot/get-private-key";
 // zod/mini: the same validation as zod with a fraction of its modules, since this runs at every start-up.
 import * as z from "zod/mini";
 import { ConfigError } from "../errors.js";
+import { parseModelPrices, type ModelPrices } from "./model-prices.js";
 import { readTrafficEnv } from "./traffic-env.js";
 import type { TrafficSettingsOverrides } from "./traffic-settings.js";
 
@@ -44,7 +45,7 @@ export interface VenomConfig {
   github: GitHubConfig;
   server: { port: number; host?: string; webhookPath: string; webhookProxyUrl?: string };
   log: { level: LogLevel; format: "json" | "pretty" };
-  llm: { apiKey?: string; baseUrl?: string; model: string };
+  llm: { apiKey?: string; baseUrl?: string; model: string; prices?: ModelPrices };
   triggerLabel: string;
   dataDir: string;
   redisUrl?: string;
@@ -162,6 +163,7 @@ const schema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url("OpenAI-compatible API base, e.g. http://localhost:11434/v1"),
   VENOM_MODEL: optionalString,
+  VENOM_MODEL_PRICES: optionalString,
   VENOM_TRIGGER_LABEL: checked((value) => value.length <= 50, "must be a GitHub label name of at most 50 characters"),
   VENOM_DATA_DIR: optionalString,
   REDIS_URL: checked((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL"),
@@ -188,6 +190,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
     throw new ConfigError(`${variable} ${detail}; fix it in .env (see .env.example).`);
   }
   const e = result.data;
+  const prices = modelPrices(e.VENOM_MODEL_PRICES);
 
   const privateKey = readPrivateKey(e.PRIVATE_KEY, e.PRIVATE_KEY_PATH, cwd);
   if (e.APP_ID && !privateKey) {
@@ -247,6 +250,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
       ...(e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY } : {}),
       ...(e.OPENAI_BASE_URL ? { baseUrl: e.OPENAI_BASE_URL } : {}),
       model: e.VENOM_MODEL ?? "gpt-4o-mini",
+      ...(prices ? { prices } : {}),
     },
     triggerLabel: e.VENOM_TRIGGER_LABEL ?? "venom",
     dataDir,
@@ -341,5 +345,14 @@ function passwordOf(value: string | undefined): string | undefined {
     return parsed.password ? decodeURIComponent(parsed.password) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function modelPrices(text: string | undefined): ModelPrices | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseModelPrices(text);
+  } catch (error) {
+    throw new ConfigError(`VENOM_MODEL_PRICES ${(error as Error).message}; fix it in .env (see .env.example).`);
   }
 }

@@ -24,6 +24,7 @@ const schema = z
     protected_paths: z.array(z.string().trim().min(1)).default([]),
     max_iterations: z.number().int().min(1).max(200).default(30),
     max_tokens: z.number().int().min(1_000).max(5_000_000).default(300_000),
+    max_cost_usd: z.number().positive().max(10_000).optional(),
     draft_on_failure: z.boolean().default(true),
     model: z.string().trim().min(1).optional(),
     require_plan_approval: z.boolean().default(false),
@@ -46,6 +47,8 @@ export interface RepoConfig {
   protectedPaths: string[];
   maxIterations: number;
   maxTokens: number;
+  /** `max_cost_usd`: the run stops (failed, nothing pushed) when its estimated cost would pass it. */
+  maxCostUsd?: number;
   draftOnFailure: boolean;
   model?: string;
   requirePlanApproval: boolean;
@@ -87,6 +90,7 @@ export function parseRepoConfig(text: string | undefined): RepoConfig {
     protectedPaths: [...new Set([...DEFAULT_PROTECTED_PATHS, ...value.protected_paths])],
     maxIterations: value.max_iterations,
     maxTokens: value.max_tokens,
+    ...(value.max_cost_usd !== undefined ? { maxCostUsd: value.max_cost_usd } : {}),
     draftOnFailure: value.draft_on_failure,
     ...(value.model ? { model: value.model } : {}),
     requirePlanApproval: value.require_plan_approval,

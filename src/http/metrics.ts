@@ -21,6 +21,8 @@ export interface Metrics {
   /** What happened to a webhook delivery: accepted, duplicate, refused, over_limit, too_large, unread, busy. */
   countDelivery(event: string, outcome: string): void;
   countJobFinished(state: string): void;
+  /** Adds a finished job's estimated USD to its repository's total (only repositories the app works on have jobs). */
+  countCost(repo: string, usd: number): void;
   /** Adds collectors to the registry when it is built (the traffic layer's metrics). */
   onRegistry(registration: Registration): void;
   /** The app's own registry (never prom-client's global one), built on first use. */
@@ -35,6 +37,7 @@ export interface JobCounts {
 export function createMetrics(queue: JobCounts): Metrics {
   const deliveries = new Map<string, number>();
   const jobsFinished = new Map<string, number>();
+  const costs = new Map<string, number>();
   const registrations: Registration[] = [];
   let built: Promise<Registry> | undefined;
 
@@ -65,6 +68,16 @@ export function createMetrics(queue: JobCounts): Metrics {
         for (const [state, count] of jobsFinished) this.inc({ state }, count);
       },
     });
+    new Counter({
+      name: "venom_cost_usd_total",
+      help: "Estimated USD spent on model calls by finished jobs, by repository",
+      labelNames: ["repo"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [repo, usd] of costs) this.inc({ repo }, usd);
+      },
+    });
     new Gauge({
       name: "venom_jobs",
       help: "Jobs in the queue by state",
@@ -86,6 +99,9 @@ export function createMetrics(queue: JobCounts): Metrics {
     },
     countJobFinished(state) {
       jobsFinished.set(state, (jobsFinished.get(state) ?? 0) + 1);
+    },
+    countCost(repo, usd) {
+      if (usd > 0) costs.set(repo, (costs.get(repo) ?? 0) + usd);
     },
     onRegistry(registration) {
       registrations.push(registration);

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { classifyFailure } from "../shared/classify-failure.js";
 import { errorMessage, permanentError, transientError, VenomError } from "../errors.js";
 import { lazy } from "../shared/lazy.js";
+import { priceOf, type ModelPrices, type ResolvedPrice } from "./pricing.js";
 import { createTrafficControl, type TrafficControl } from "../traffic/traffic-control.js";
 import { trafficRefusalOf } from "../traffic/traffic-refused-error.js";
 
@@ -39,6 +40,8 @@ export interface LlmClient {
   /** The server's base URL as shown to people (credentials and query removed). */
   readonly baseUrl: string;
   chat(request: ChatRequest): Promise<ChatCompletion>;
+  /** What a model costs on this server (a local server's are $0 unless VENOM_MODEL_PRICES names them). */
+  price?(model: string): ResolvedPrice;
 }
 
 export interface LlmClientOptions {
@@ -55,6 +58,8 @@ export interface LlmClientOptions {
   traffic?: Pick<TrafficControl, "run">;
   /** The HTTP client under the SDK (default: the global fetch). */
   fetch?: typeof fetch;
+  /** VENOM_MODEL_PRICES: per-model overrides of the built-in prices. */
+  prices?: ModelPrices;
 }
 
 export function createLlmClient(options: LlmClientOptions): LlmClient {
@@ -116,7 +121,9 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     return completion;
   }
 
-  return { model, baseUrl, chat };
+  const local = isLocalUrl(baseUrl);
+  const price = (name: string): ResolvedPrice => priceOf(name, options.prices, local);
+  return { model, baseUrl, chat, price };
 }
 
 type OpenAiModule = typeof import("openai");

@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import { errorMessage } from "../errors.js";
 import type { LlmClient } from "./client.js";
 import { functionDefinitions, type Tool } from "./tool.js";
-import { estimateTokens, TokenMeter, type TokenBudget } from "./tokens.js";
+import { priceOf, type ResolvedPrice } from "./pricing.js";
+import { checkCostAfterCall, checkCostBeforeCall, estimateTokens, TokenMeter, type TokenBudget } from "./tokens.js";
 
 export type StopReason = "finished" | "max_iterations" | "token_budget" | "no_tool_calls";
 
@@ -69,6 +70,9 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
     { role: "user", content: options.user },
   ];
   const meter = new TokenMeter(options.tokenBudget);
+  const modelName = options.model ?? llm.model;
+  // A client without prices (a test double) is an unknown price: $0, never a guess.
+  const price: ResolvedPrice = llm.price?.(modelName) ?? priceOf(modelName, {}, true);
   const toolCalls: ToolCallRecord[] = [];
   let iterations = 0;
   let nudges = 0;
@@ -97,6 +101,8 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
     if (iterations >= maxIterations) return result("max_iterations");
     if (meter.exhausted) return result("token_budget");
 
+    // The cap is checked on the prompt about to be sent, so a run never starts a call it cannot afford.
+    checkCostBeforeCall(options.tokenBudget, price, estimateTokens(JSON.stringify(messages)));
     iterations++;
     const completion = await llm.chat({
       messages: [...messages],
@@ -106,7 +112,8 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
       ...(signal ? { signal } : {}),
     });
     signal?.throwIfAborted();
-    charge(meter, completion, messages);
+    charge(meter, completion, messages, price);
+    checkCostAfterCall(options.tokenBudget);
 
     const message = completion.choices[0]?.message;
     const content = message?.content ?? "";
@@ -187,16 +194,16 @@ function parseObject(raw: string): unknown {
   }
 }
 
-function charge(meter: TokenMeter, completion: ChatCompletion, sent: ChatCompletionMessageParam[]): void {
+function charge(meter: TokenMeter, completion: ChatCompletion, sent: ChatCompletionMessageParam[], price: ResolvedPrice): void {
   const usage = completion.usage;
   if (usage && typeof usage.prompt_tokens === "number" && typeof usage.completion_tokens === "number") {
-    meter.add(usage.prompt_tokens, usage.completion_tokens);
+    meter.add(usage.prompt_tokens, usage.completion_tokens, price);
     return;
   }
   // Some local servers send no usage: budget with an estimate rather than run unmetered.
   const message = completion.choices[0]?.message;
   const answer = (message?.content ?? "") + JSON.stringify(message?.tool_calls ?? []);
-  meter.add(estimateTokens(JSON.stringify(sent)), estimateTokens(answer));
+  meter.add(estimateTokens(JSON.stringify(sent)), estimateTokens(answer), price);
 }
 
 const isError = (output: string) => output.startsWith("Error:");

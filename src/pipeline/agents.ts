@@ -17,6 +17,7 @@ import {
   type IssueText,
   type PlanRevision,
 } from "./prompts.js";
+import { instructionGuidance, trackedAgentsFiles, type InstructionReader } from "./instruction-files.js";
 import { buildRepoMap } from "./repo-map.js";
 import type { ChangeSet } from "./tools/change-set.js";
 import { architectTools, coderTools, type ToolContext } from "./tools/index.js";
@@ -54,6 +55,10 @@ export interface AgentsInput {
   checkTimeoutMs?: number;
   /** Records what the Coder's tools wrote: the commit holds exactly these paths. */
   changes?: ChangeSet;
+  /** Reads the maintainers' instruction files from the trusted revision (never the branch the model edits). */
+  instructions?: InstructionReader;
+  /** Called with the instruction files that reached a prompt (the status comment lists them). */
+  onInstructions?(paths: string[]): Promise<void> | void;
   /** A follow-up round's request (review text, inline comments, CI failures, the PR's diff): the Coder addresses it. */
   followUp?: string;
 }
@@ -142,6 +147,8 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
     await input.onPhase?.("planning");
     const extra = input.extraArchitectTools ?? [];
     const repoMap = await buildRepoMap(input.root, { maxTokens: 2_500 });
+    // No plan yet: the root instruction file and every nested AGENTS.md may apply.
+    const guidance = input.instructions ? await guidanceFor(input, await trackedAgentsFiles(input.root)) : undefined;
     const result = await runToolLoop({
       ...loop,
       system: architectSystemPrompt(extra.map((tool) => tool.name)),
@@ -150,6 +157,7 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
         repoMap,
         checks: repoConfig.checks,
         ...(input.revision ? { revision: input.revision } : {}),
+        ...(guidance ? { guidance } : {}),
       }),
       tools: [...withContext(architectTools, context), ...extra, submitPlanTool],
       finishTool: "submit_plan",
@@ -167,7 +175,16 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
   // Coder, then the Guardian's final checks; failures go back to the Coder while the budget lasts.
   await input.onPhase?.("coding");
   let iterationsLeft = repoConfig.maxIterations;
-  const coderPrompt = () => coderUserPrompt({ issue: input.issue, plan, checks: repoConfig.checks, ...(input.followUp ? { followUp: input.followUp } : {}) });
+  // The nested AGENTS.md files above the plan's files apply to the Coder's edits.
+  const coderGuidance = await guidanceFor(input, plan.files);
+  const coderPrompt = () =>
+    coderUserPrompt({
+      issue: input.issue,
+      plan,
+      checks: repoConfig.checks,
+      ...(input.followUp ? { followUp: input.followUp } : {}),
+      ...(coderGuidance ? { guidance: coderGuidance } : {}),
+    });
   let user = coderPrompt();
   let coderSummary = "";
   for (let round = 0; ; round += 1) {
@@ -232,6 +249,14 @@ function stopReason(result: ToolLoopResult, budget: TokenBudget): string {
     default:
       return result.reason;
   }
+}
+
+/** The instruction files that apply to `files`, rendered for a prompt; reported so the status comment can list them. */
+async function guidanceFor(input: AgentsInput, files: string[]): Promise<string | undefined> {
+  if (!input.instructions) return undefined;
+  const guidance = await instructionGuidance(input.instructions, files);
+  if (guidance.paths.length) await input.onInstructions?.(guidance.paths);
+  return guidance.text || undefined;
 }
 
 export function formatChecks(run: CheckRun): string {

@@ -101,6 +101,18 @@ export class GitHubIssue {
     }
   }
 
+  /** A text file on the default branch (instruction files), or undefined when it does not exist or is not a file. */
+  async defaultBranchFile(filePath: string): Promise<string | undefined> {
+    try {
+      const { data } = await this.#octokit.rest.repos.getContent({ owner: this.owner, repo: this.repo, path: filePath });
+      if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return undefined;
+      return Buffer.from(data.content, "base64").toString("utf8");
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw gitHubError(`read ${filePath}`, error);
+    }
+  }
+
   /** The app's status comment from an earlier attempt, found by its marker. */
   static findStatusComment(comments: IssueComment[], botLogin: string | undefined): IssueComment | undefined {
     return comments

@@ -7,7 +7,9 @@ import type { Job } from "../queue/types.js";
 import type { JobContext } from "../queue/worker.js";
 import type { AgentsResult } from "./agents.js";
 import type { GitHubIssue, IssueDetails } from "./github-issue.js";
+import type { InstructionReader } from "./instruction-files.js";
 import type { IssueText } from "./prompts.js";
+import { costData, spendView } from "./run-cost.js";
 import { savedCheckpoint, type AttemptProgress, type PipelineStep, type RunCheckpoint, type RunEnding, type SavedCheckpoint } from "./run-checkpoint.js";
 import { renderStatus } from "./status-comment.js";
 import { statusView } from "./status-view.js";
@@ -32,6 +34,8 @@ export interface RunArtifacts {
   /** What the Coder's tools wrote: the commit holds exactly these paths. */
   changes: ChangeSet;
   agents: AgentsResult;
+  /** Reads the maintainers' instruction files from the base branch's commit (never the model's edits), once per path. */
+  instructions: InstructionReader;
 }
 
 export class IssueRun {
@@ -81,14 +85,18 @@ export class IssueRun {
   /** Records what a resumed attempt needs, in memory and in the job; `tokens` is the run's total so far. */
   async save(patch: SavedCheckpoint, tokens?: number): Promise<void> {
     Object.assign(this.checkpoint, patch);
-    await this.#context.checkpoint({ data: { ...patch }, ...(tokens !== undefined ? { tokens } : {}) });
+    // The cost rides along with the tokens, so the job record and a resumed attempt know it.
+    const cost = tokens !== undefined ? costData(this.artifacts.budget) : {};
+    await this.#context.checkpoint({ data: { ...patch, ...cost }, ...(tokens !== undefined ? { tokens } : {}) });
   }
 
   /** Writes the status comment from the checkpoint, creating it when the run has none yet. */
   async publish(): Promise<void> {
     const issue = this.artifacts.issue;
     if (!issue) return;
-    const id = await issue.upsertComment(this.checkpoint.commentId, renderStatus(statusView(this.checkpoint, this.job.id)));
+    // Tokens and cost come from the live budget, so the comment shows the spend so far, not the last save's.
+    const view = { ...statusView(this.checkpoint, this.job.id), ...spendView(this.artifacts.budget) };
+    const id = await issue.upsertComment(this.checkpoint.commentId, renderStatus(view));
     if (id !== this.checkpoint.commentId) await this.save({ commentId: id });
   }
 }

@@ -7,6 +7,8 @@ import { VenomError } from "../errors.js";
 import type { LlmClient } from "../llm/client.js";
 import { runAgents, type ChecksResult, type Plan } from "./agents.js";
 import type { CheckRunner } from "./guardian.js";
+import { cachedReader, committedFileReader } from "./instruction-files.js";
+import { startBudget } from "./run-cost.js";
 import { ChangeSet } from "./tools/change-set.js";
 import { addWorktree, deleteLocalBranch } from "./workspace/local-worktree.js";
 import { Workspace } from "./workspace/workspace.js";
@@ -87,7 +89,7 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
   // The run works in a worktree of its own: the user's checkout (and its ignored .env, node_modules) stays untouched.
   const { workspace, created } = await addWorktree(repository, branch);
   progress(`Working on branch ${branch}`);
-  const budget = { used: 0, max: repoConfig.maxTokens };
+  const budget = startBudget({ data: {} }, repoConfig);
   let commit: string | undefined;
   try {
     const { checks } = options;
@@ -113,6 +115,9 @@ export async function runLocalFix(options: LocalFixOptions): Promise<LocalFixRes
       ...(options.signal ? { signal: options.signal } : {}),
       onPhase: async (phase) => progress(`${phase[0]?.toUpperCase()}${phase.slice(1)}…`),
       onPlan: async (plan) => progress(`Plan: ${plan.summary}`),
+      // As committed at HEAD: never from the worktree the model edits.
+      instructions: cachedReader(committedFileReader(repository.root, "HEAD")),
+      onInstructions: (paths) => progress(`Instructions: ${paths.join(", ")}`),
     });
     // Only what the model wrote through its tools is committed; setup's and checks' leftovers go.
     await workspace.keepOnly(changes.entries());

@@ -126,9 +126,11 @@ export interface PlanRevision {
   previousPlan?: { summary: string; steps: string[]; files: string[] };
 }
 
-export function architectUserPrompt(input: { issue: IssueText; repoMap: string; checks: string[]; revision?: PlanRevision }): string {
+export function architectUserPrompt(input: { issue: IssueText; repoMap: string; checks: string[]; revision?: PlanRevision; guidance?: string }): string {
   const { revision } = input;
   return [
+    // The maintainers' instruction files come first: they frame how the issue is to be worked.
+    ...(input.guidance ? [input.guidance] : []),
     renderIssue(input.issue),
     `Repository map:\n${input.repoMap}`,
     input.checks.length
@@ -163,8 +165,11 @@ export function coderUserPrompt(input: {
   checks: string[];
   /** A follow-up round on the pull request: what to address now (the plan is already done). */
   followUp?: string;
+  /** The maintainers' instruction files, rendered by instruction-files.ts. */
+  guidance?: string;
 }): string {
   return [
+    ...(input.guidance ? [input.guidance] : []),
     renderIssue(input.issue),
     `Plan (from the Architect):\n${renderPlan(input.plan)}`,
     input.checks.length ? `Checks: ${input.checks.map((check) => `\`${check}\``).join(", ")}` : "No checks are configured.",

@@ -32,6 +32,8 @@ export interface AttemptProgress {
   /** Opened (or the open one updated) by this attempt. */
   pullRequest?: { number: number; url: string; created: boolean; draft: boolean };
   tokens?: number;
+  /** The maintainers' instruction files that reached the prompts, e.g. AGENTS.md, src/AGENTS.md. */
+  instructions?: string[];
   ending?: RunEnding;
 }
 

@@ -1,4 +1,6 @@
 // The one status comment per run: a checklist rendered from the run's state, found again by its marker.
+import { formatSpend } from "../llm/pricing.js";
+
 export const STATUS_MARKER = "<!-- venom:status -->";
 
 export const STEPS = ["queued", "planning", "coding", "validating", "pull_request"] as const;
@@ -20,11 +22,17 @@ export interface StatusView {
   checks?: { result: "passed" | "failed" | "none"; summary: string };
   /** Where the checks ran, e.g. "checks ran in bubblewrap, no network". */
   isolation?: string;
+  /** The maintainers' instruction files that reached the prompts: users can tell their guidance was read. */
+  instructions?: string[];
   prUrl?: string;
   /** The last line: how the run ended (or what it waits for). */
   outcome?: { kind: "success" | "failure" | "no_change" | "cancelled" | "waiting"; message: string };
   jobId?: string;
   tokens?: number;
+  /** Estimated USD so far; shown with the tokens. */
+  costUsd?: number;
+  /** False when a model's price is unknown (counted as $0). */
+  priceKnown?: boolean;
 }
 
 export function renderStatus(view: StatusView): string {
@@ -41,11 +49,12 @@ export function renderStatus(view: StatusView): string {
   }
   if (view.checks) lines.push("", `**Checks:** ${view.checks.result} — ${oneLine(view.checks.summary, 300)}`);
   if (view.isolation) lines.push("", `**Isolation:** ${oneLine(view.isolation, 300)}`);
+  if (view.instructions?.length) lines.push("", `**Instructions:** ${oneLine(view.instructions.join(", "), 300)}`);
   if (view.outcome) {
     const icon = { success: "🎉", failure: "😕", no_change: "🤷", cancelled: "🛑", waiting: "⏸️" }[view.outcome.kind];
     lines.push("", `${icon} ${view.outcome.message}`);
   }
-  const footer = [view.jobId ? `job \`${view.jobId}\`` : undefined, view.tokens ? `${view.tokens} tokens` : undefined]
+  const footer = [view.jobId ? `job \`${view.jobId}\`` : undefined, view.tokens ? formatSpend(view.tokens, view.costUsd, view.priceKnown) : undefined]
     .filter(Boolean)
     .join(" · ");
   if (footer) lines.push("", `<sub>${footer} · comment \`/venom retry\` to run again, \`/venom cancel\` to stop</sub>`);

@@ -23,6 +23,7 @@ export function statusView(checkpoint: RunCheckpoint, jobId: string): StatusView
   if (plan) view.plan = plan;
   if (attempt.checks) view.checks = attempt.checks;
   if (attempt.isolation) view.isolation = attempt.isolation;
+  if (attempt.instructions?.length) view.instructions = attempt.instructions;
   if (attempt.tokens) view.tokens = attempt.tokens;
   const pull = attempt.pullRequest;
   if (pull) {

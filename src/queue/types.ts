@@ -27,6 +27,8 @@ export interface JobRecord {
   prUrl?: string;
   checks?: ChecksResult;
   tokens?: number;
+  /** Estimated USD the job's model calls cost (from the built-in or VENOM_MODEL_PRICES prices). */
+  costUsd?: number;
   error?: string;
 }
 
@@ -158,6 +160,9 @@ export function toRecord(job: Job): JobRecord {
   if (job.prUrl !== undefined) record.prUrl = job.prUrl;
   if (job.checks !== undefined) record.checks = job.checks;
   if (job.tokens !== undefined) record.tokens = job.tokens;
+  // The pipeline keeps the cost in the job's data (key "costUsd"), so no storage schema changes for it.
+  const cost = job.data.costUsd;
+  if (typeof cost === "number") record.costUsd = cost;
   if (job.error !== undefined) record.error = job.error;
   return record;
 }

@@ -6,8 +6,10 @@ import type { Job, JobOutcome } from "../../queue/types.js";
 import type { JobContext } from "../../queue/worker.js";
 import { runAgents, type Plan } from "../agents.js";
 import { GitHubIssue } from "../github-issue.js";
+import { cachedReader } from "../instruction-files.js";
 import { issueBranch } from "../issue-branch.js";
 import type { IssueJobDependencies } from "../issue-job-dependencies.js";
+import { costData, startBudget } from "../run-cost.js";
 import { readIssueText } from "../issue-text.js";
 import { scanDiffForSecrets } from "../secret-scan.js";
 import { ChangeSet } from "../tools/change-set.js";
@@ -166,7 +168,7 @@ async function codeRound(input: CodeRoundInput): Promise<{ checks: NonNullable<J
     canWrite: writerCheck(deps.permissions, octokit.request as unknown as PermissionRequest, job.repo),
     triggerFingerprint: undefined,
   });
-  const budget = { used: job.tokens ?? 0, max: repoConfig.maxTokens };
+  const budget = startBudget(job, repoConfig);
   const changes = new ChangeSet();
   const agents = await runAgents({
     root: workspace.root,
@@ -181,9 +183,11 @@ async function codeRound(input: CodeRoundInput): Promise<{ checks: NonNullable<J
     existingPlan: input.previousPlan ?? planFromFeedback(feedback),
     changes,
     followUp: followUpPrompt(feedback, await input.thread.diff(input.pullNumber)),
+    // From the default branch: the pull request's branch holds the model's edits.
+    instructions: cachedReader((filePath) => new GitHubIssue(octokit, job.repo, job.issue).defaultBranchFile(filePath)),
   });
   const summary = agents.coderSummary ?? "";
-  await context.checkpoint({ step: "commit", tokens: budget.used });
+  await context.checkpoint({ step: "commit", tokens: budget.used, data: costData(budget) });
 
   await workspace.keepOnly(changes.entries());
   if ((await workspace.changedFiles()).length === 0) {

@@ -15,5 +15,11 @@ export function agentsInput(run: IssueRun, deps: IssueJobDependencies): AgentsIn
     signal: run.signal,
     // The job's step shows the agents' phase: planning, coding, validating.
     onPhase: (phase) => run.phase(phase),
+    instructions: run.need("instructions"),
+    // The status comment lists every instruction file that reached a prompt, the Architect's and the Coder's.
+    onInstructions: (paths) => {
+      const used = new Set([...(run.checkpoint.attempt.instructions ?? []), ...paths]);
+      run.record({ instructions: [...used] });
+    },
   };
 }

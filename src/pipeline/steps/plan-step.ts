@@ -3,13 +3,14 @@ import { runAgents } from "../agents.js";
 import type { IssueJobDependencies } from "../issue-job-dependencies.js";
 import type { IssueRun } from "../issue-run.js";
 import type { PlanRevision } from "../prompts.js";
+import { startBudget } from "../run-cost.js";
 import { agentsInput } from "./agents-input.js";
 
 export async function planStep(run: IssueRun, deps: IssueJobDependencies): Promise<void> {
   const { job } = run;
   const repoConfig = run.need("repoConfig");
   // One budget for the whole run, attempts included: the job carries what earlier attempts spent.
-  const budget = { used: job.tokens ?? 0, max: repoConfig.maxTokens };
+  const budget = startBudget(job, repoConfig);
   run.artifacts.budget = budget;
   // Only a maintainer's `/venom fix` skips `require_plan_approval`: label, assign, poll, retry and api runs stop at the plan.
   const stopAfterPlan = job.command === "plan" || (repoConfig.requirePlanApproval && job.trigger !== "comment");

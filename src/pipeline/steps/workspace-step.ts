@@ -3,6 +3,8 @@ import { permanentError } from "../../errors.js";
 import { issueBranch } from "../issue-branch.js";
 import type { IssueJobDependencies } from "../issue-job-dependencies.js";
 import type { IssueRun } from "../issue-run.js";
+import { cachedReader, committedFileReader } from "../instruction-files.js";
+import { baseGitEnvironment, gitCommand } from "../workspace/git-command.js";
 import { Workspace } from "../workspace/workspace.js";
 
 export async function workspaceStep(run: IssueRun, deps: IssueJobDependencies): Promise<void> {
@@ -25,6 +27,10 @@ export async function workspaceStep(run: IssueRun, deps: IssueJobDependencies): 
   run.artifacts.workspace = workspace;
   run.artifacts.cloneToken = token;
   run.artifacts.base = repoConfig.base ?? (await workspace.currentBranch());
+  // The clone's commit is the base branch's head, before the issue's branch (which may hold the model's
+  // earlier edits) is checked out: instruction files are read from it, with no API calls.
+  const baseCommit = (await gitCommand(workspace.root, baseGitEnvironment()).raw(["rev-parse", "HEAD"])).trim();
+  run.artifacts.instructions = cachedReader(committedFileReader(workspace.root, baseCommit));
   const branch = issueBranch(repoConfig, job.issue);
   await workspace.checkoutBranch(branch);
   run.artifacts.branch = branch;
