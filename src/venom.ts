@@ -28,7 +28,7 @@ import { SqliteJobQueue } from "./queue/sqlite-queue.js";
 import type { RedisInbox } from "./queue/redis-inbox.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
-import { createLlmClient, type LlmClient } from "./llm/client.js";
+import { createLlmClientFromConfig, type LlmClient } from "./llm/client.js";
 import { createCheckRunner } from "./pipeline/sandbox/create-check-runner.js";
 import type { SandboxReport } from "./pipeline/sandbox/types.js";
 import type { IssueJobDependencies } from "./pipeline/issue-job.js";
@@ -146,15 +146,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
 
   const llm =
     config.llm.apiKey || config.llm.baseUrl
-      ? createLlmClient({
-          ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
-          ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
-          model: config.llm.model,
-          ...(config.llm.prices ? { prices: config.llm.prices } : {}),
-          log: log.child({ name: "llm" }),
-          // The traffic layer limits, counts and retries each call (Retry-After honoured); the client words the failure.
-          traffic,
-        })
+      ? createLlmClientFromConfig(config.llm, { log: log.child({ name: "llm" }), traffic })
       : undefined;
   const notifier = new Notifier(
     throughTraffic(createChannelSenders(config.integrations), traffic),

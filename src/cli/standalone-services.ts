@@ -46,16 +46,7 @@ export function createStandaloneServices(config: VenomConfig, log: Logger): Stan
     // Notifications carry text from issues and the model: the app's own secrets never leave in them.
     notifier: () =>
       new Notifier(throughTraffic(createChannelSenders(config.integrations), traffic), log.child({ name: "notify" }), createMasker(config.secrets)),
-    llm: async () =>
-      (await import("../llm/client.js")).createLlmClient({
-        ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
-        ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
-        model: config.llm.model,
-          ...(config.llm.prices ? { prices: config.llm.prices } : {}),
-        log: log.child({ name: "llm" }),
-        // The traffic layer limits, counts and retries each call (Retry-After honoured); the client words the failure.
-        traffic,
-      }),
+    llm: async () => (await import("../llm/client.js")).createLlmClientFromConfig(config.llm, { log: log.child({ name: "llm" }), traffic }),
     close: () => traffic.close(),
   };
 }

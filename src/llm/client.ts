@@ -62,6 +62,22 @@ export interface LlmClientOptions {
   prices?: ModelPrices;
 }
 
+/** The client `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `VENOM_MODEL` and `VENOM_MODEL_PRICES` describe, through the app's traffic layer. */
+export function createLlmClientFromConfig(
+  llm: { apiKey?: string; baseUrl?: string; model: string; prices?: ModelPrices },
+  dependencies: { log: Logger; traffic: Pick<TrafficControl, "run"> },
+): LlmClient {
+  return createLlmClient({
+    ...(llm.apiKey ? { apiKey: llm.apiKey } : {}),
+    ...(llm.baseUrl ? { baseUrl: llm.baseUrl } : {}),
+    model: llm.model,
+    ...(llm.prices ? { prices: llm.prices } : {}),
+    log: dependencies.log,
+    // The traffic layer limits, counts and retries each call (Retry-After honoured); the client words the failure.
+    traffic: dependencies.traffic,
+  });
+}
+
 export function createLlmClient(options: LlmClientOptions): LlmClient {
   const { log, model, maxRetries = 4, timeoutMs = 120_000 } = options;
   const traffic = options.traffic ?? createTrafficControl({ log });
