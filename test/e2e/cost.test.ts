@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/queue/types.js";
-import { example, type Payload } from "../fixtures/webhooks.js";
+import { labeledIssuePayload, type Payload } from "../fixtures/webhooks.js";
 import { FakeGitHub } from "../support/fake-github.js";
 import { FakeLlm } from "../support/fake-llm.js";
 import { policy } from "../support/llm-policy.js";
@@ -48,13 +48,7 @@ afterAll(async () => {
 });
 
 function labeledPayload(repo: string, issue: number, title: string): Payload {
-  const payload = example("issues", "labeled");
-  payload.label = { ...payload.label!, name: "venom" };
-  payload.issue = { ...payload.issue, number: issue, state: "open" };
-  (payload.issue as Record<string, unknown>).title = title;
-  (payload.issue as Record<string, unknown>).body = "add(2,3) returns -1";
-  payload.repository = { ...payload.repository, full_name: repo };
-  return payload;
+  return labeledIssuePayload({ repo, issue, title, body: "add(2,3) returns -1" });
 }
 
 /** Runs a labelled issue to its end; returns its job record and status comment. */

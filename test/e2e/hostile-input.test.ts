@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/queue/types.js";
-import { example, type Payload } from "../fixtures/webhooks.js";
+import { example, labeledIssuePayload, type Payload } from "../fixtures/webhooks.js";
 import { FakeGitHub } from "../support/fake-github.js";
 import { FakeLlm, type LlmRequest, type StaticStep } from "../support/fake-llm.js";
 import { policy } from "../support/llm-policy.js";
@@ -82,12 +82,7 @@ afterAll(async () => {
 
 /** A `labeled` delivery carrying the issue's text as it was when the label went on. */
 function labeledPayload(issue: number, title: string, body: string | null): Payload {
-  const payload = example("issues", "labeled");
-  payload.label = { ...payload.label!, name: "venom" };
-  payload.issue = { ...payload.issue, number: issue, state: "open" };
-  Object.assign(payload.issue, { title, body });
-  payload.repository = { ...payload.repository, full_name: repo };
-  return payload;
+  return labeledIssuePayload({ repo, issue, title, body });
 }
 
 function commentPayload(issue: { number: number; title: string; body: string | null }, login: string, body: string): Payload {

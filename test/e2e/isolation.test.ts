@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/queue/types.js";
-import { example, type Payload } from "../fixtures/webhooks.js";
+import { labeledIssuePayload, type Payload } from "../fixtures/webhooks.js";
 import { attackFiles, startListener, survivors } from "../fixtures/sandbox-attack.js";
 import { FakeGitHub } from "../support/fake-github.js";
 import { FakeLlm } from "../support/fake-llm.js";
@@ -95,14 +95,9 @@ afterAll(async () => {
 });
 
 function labeledPayload(issue: number, title: string): Payload {
-  const payload = example("issues", "labeled");
-  payload.label = { ...payload.label!, name: "venom" };
-  payload.issue = { ...payload.issue, number: issue, state: "open" };
-  (payload.issue as Record<string, unknown>).title = title;
   // GitHub's payload carries the issue's text as it was: a run stops if an outsider changed it since.
-  (payload.issue as Record<string, unknown>).body = github.issues(repo).find((item) => item.number === issue)?.body ?? null;
-  payload.repository = { ...payload.repository, full_name: repo };
-  return payload;
+  const body = github.issues(repo).find((item) => item.number === issue)?.body ?? null;
+  return labeledIssuePayload({ repo, issue, title, body });
 }
 
 async function finished(issue: number): Promise<JobRecord> {
