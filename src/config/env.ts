@@ -43,7 +43,7 @@ export interface CalendarConfig {
 
 export interface VenomConfig {
   github: GitHubConfig;
-  server: { port: number; host?: string; webhookPath: string; webhookProxyUrl?: string };
+  server: { port: number; host?: string; webhookPath: string; webhookProxyUrl?: string; /** VENOM_PUBLIC_URL without a trailing slash. */ publicUrl?: string };
   log: { level: LogLevel; format: "json" | "pretty" };
   llm: { apiKey?: string; baseUrl?: string; model: string; prices?: ModelPrices };
   triggerLabel: string;
@@ -127,6 +127,7 @@ const schema = z.object({
   WEBHOOK_SECRET: optionalString,
   WEBHOOK_PROXY_URL: url("a smee.io channel, e.g. https://smee.io/abc123"),
   WEBHOOK_PATH: optionalString,
+  VENOM_PUBLIC_URL: url("this server's public address, e.g. https://venom.example.com"),
   PORT: int(3000, 0, 65535),
   HOST: optionalString,
   LOG_LEVEL: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
@@ -244,6 +245,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
       ...(e.HOST ? { host: e.HOST } : {}),
       webhookPath: e.WEBHOOK_PATH ?? "/api/github/webhooks",
       ...(e.WEBHOOK_PROXY_URL ? { webhookProxyUrl: e.WEBHOOK_PROXY_URL } : {}),
+      ...(e.VENOM_PUBLIC_URL ? { publicUrl: e.VENOM_PUBLIC_URL.replace(/\/+$/, "") } : {}),
     },
     log: { level: e.LOG_LEVEL ?? "info", format: e.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json") },
     llm: {

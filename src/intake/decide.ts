@@ -20,7 +20,8 @@ import type { FollowUpFeedback } from "../github/follow-up-feedback.js";
 /** The few payload fields the decision reads; the official webhook payloads satisfy it. */
 export interface TriggerPayload extends FollowUpPayload {
   action?: string;
-  sender?: { login?: string; type?: string } | null;
+  /** `id` names the requester in the commit's Co-authored-by trailer. */
+  sender?: { login?: string; type?: string; id?: number } | null;
   repository?: { full_name?: string } | null;
   installation?: { id?: number } | null;
   issue?: ({
@@ -117,8 +118,8 @@ export function isTriggerCandidate(name: string, action: string | undefined): bo
 
 /** The fields the decision reads: what the inbox stores (≈1 KB instead of the ≈12 KB delivery). */
 export function slimPayload(payload: TriggerPayload): TriggerPayload {
-  const user = (value: { login?: string; type?: string } | null | undefined) =>
-    value ? { login: value.login, type: value.type } : value;
+  const user = (value: { login?: string; type?: string; id?: number } | null | undefined) =>
+    value ? { login: value.login, type: value.type, ...(typeof value.id === "number" ? { id: value.id } : {}) } : value;
   return {
     action: payload.action,
     sender: user(payload.sender),

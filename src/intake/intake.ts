@@ -245,7 +245,10 @@ export class Intake {
  */
 function triggerData(payload: TriggerPayload, commentId?: number, revision?: string): { data?: Record<string, unknown> } {
   const fingerprint = triggerTextFingerprint(payload.issue);
+  const sender = payload.sender;
   const data = {
+    // Whose label, assignment or command started the run: the co-author of its commits.
+    ...(sender?.login && typeof sender.id === "number" ? { requester: { login: sender.login, id: sender.id } } : {}),
     ...(commentId !== undefined ? { triggerCommentId: commentId } : {}),
     ...(revision !== undefined ? { revision } : {}),
     ...(fingerprint !== undefined ? { triggerTextFingerprint: fingerprint } : {}),

@@ -12,6 +12,7 @@ import { commitStep } from "./steps/commit-step.js";
 import { intakeStep } from "./steps/intake-step.js";
 import { notifyStep, sendNotification } from "./steps/notify-step.js";
 import { planStep } from "./steps/plan-step.js";
+import { closeRunCheck, issueRunCheckTarget } from "./run-check.js";
 import { pullRequestStep } from "./steps/pull-request-step.js";
 import { workspaceStep } from "./steps/workspace-step.js";
 
@@ -98,6 +99,15 @@ async function reportFailure(run: IssueRun, deps: IssueJobDependencies, error: u
   try {
     await run.publish();
     if (!willRetry && !cancelled) {
+    // A check run the run opened gets its verdict now, unless another attempt will carry on with it.
+    if (!willRetry && run.checkpoint.checkRun) {
+      await closeRunCheck(issueRunCheckTarget(run, deps), run.checkpoint.checkRun.id, {
+        plan: run.checkpoint.plan,
+        checks: run.checkpoint.attempt.checks?.result ?? "none",
+        checksSummary: run.checkpoint.attempt.checks?.summary ?? "not finished",
+        ...(cancelled ? { cancelled: true } : { failure: message }),
+      });
+    }
       await run.artifacts.issue?.react("confused").catch((reactError: unknown) => run.log.warn({ err: reactError }, "Could not react 😕"));
       await sendNotification(run, deps.notifier, { title: `Venom could not fix ${job.repo}#${job.issue}`, message, status: "failure" });
     }

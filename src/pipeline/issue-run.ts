@@ -1,6 +1,7 @@
 // One attempt of the Issue-to-PR run: the job, its checkpoint, and what its steps hand on to the next.
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/repo-config.js";
+import type { Octokit } from "../github/clients.js";
 import type { LlmClient } from "../llm/client.js";
 import type { TokenBudget } from "../llm/tokens.js";
 import type { Job } from "../queue/types.js";
@@ -14,11 +15,13 @@ import { savedCheckpoint, type AttemptProgress, type PipelineStep, type RunCheck
 import { renderStatus } from "./status-comment.js";
 import { statusView } from "./status-view.js";
 import type { ChangeSet } from "./tools/change-set.js";
-import type { GitAuthor, Workspace } from "./workspace/workspace.js";
+import type { BranchOrigin, GitAuthor, Workspace } from "./workspace/workspace.js";
 
 /** What one step hands the next within an attempt: live objects and fresh reads, never saved. */
 export interface RunArtifacts {
   issue: GitHubIssue;
+  /** The installation's (or token's) GitHub client. */
+  octokit: Octokit;
   details: IssueDetails;
   repoConfig: RepoConfig;
   issueText: IssueText;
@@ -30,6 +33,8 @@ export interface RunArtifacts {
   cloneToken: string;
   branch: string;
   base: string;
+  /** Where the branch came from: "remote" when GitHub had it already (an earlier attempt pushed it). */
+  branchOrigin: BranchOrigin;
   budget: TokenBudget;
   /** What the Coder's tools wrote: the commit holds exactly these paths. */
   changes: ChangeSet;

@@ -1,5 +1,6 @@
 // The one checkpoint of an Issue-to-PR run: what its steps resume from, and what the status comment shows.
 import type { ChecksResult, Plan } from "./agents.js";
+import type { Requester } from "./requester.js";
 
 /** The run's steps, in order. The job's `step` shows them, refined by the agents' phases (planning, coding, validating). */
 export const PIPELINE_STEPS = ["intake", "workspace", "plan", "code", "commit", "pull_request", "notify"] as const;
@@ -57,6 +58,12 @@ export interface SavedCheckpoint {
   triggerTextFingerprint?: string;
   /** Channels that refused the last notification. */
   notificationErrors?: string[];
+  /** Whose label, assignment or command started the run (set at enqueue from the event, or looked up once). */
+  requester?: Requester;
+  /** The head commit the run published, and how (`api`: signed by GitHub, Verified; `git`: pushed). */
+  commit?: { sha: string; via: "api" | "git" };
+  /** The `Venom` check run on that commit, completed when the run ends. */
+  checkRun?: { id: number; sha: string };
 }
 
 export interface RunCheckpoint extends SavedCheckpoint {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/queue/types.js";
 import { example, type Payload } from "../fixtures/webhooks.js";
-import { FakeGitHub } from "../support/fake-github.js";
+import { FakeGitHub, numericId } from "../support/fake-github.js";
 import { FakeLlm, type LlmRequest, type StaticStep } from "../support/fake-llm.js";
 import { policy } from "../support/llm-policy.js";
 import { deliver } from "../support/signed-delivery.js";
@@ -183,6 +183,13 @@ describe("review follow-ups", () => {
     expect(github.readFile(repo, `issue-${issue}`, "calc.js")).toContain("return x * 2;");
     expect(github.readFile(repo, `issue-${issue}`, "README.md")).toContain("reviewer note");
     expect(github.pulls(repo).filter((item) => item.head.ref === `issue-${issue}`)).toHaveLength(1);
+    // The round's commit was made through the Git Data API after the branch moved (signed: Verified), names the
+    // reviewer as co-author, and carries its own Venom check run.
+    expect(github.apiCommits(repo)).toContain(newHead);
+    expect(github.commitVerification(repo, newHead)).toEqual({ verified: true, reason: "valid" });
+    // The reviewer's id comes from the users API (the round's job keeps the login).
+    expect(bareGit("log", "-1", "--format=%B", newHead)).toContain(`Co-authored-by: reviewer <${numericId("reviewer")}+reviewer@users.noreply.github.com>`);
+    expect(github.checks.checkRuns(repo, newHead).filter((run) => run.name === "Venom").map((run) => run.history)).toEqual([["in_progress", "completed/success"]]);
 
     const sha7 = newHead.slice(0, 7);
     const answers = replies(pull);

@@ -185,13 +185,13 @@ describe("a run that outlives its installation token", () => {
     expect(pulls).toHaveLength(1);
     expect(pulls[0]?.html_url).toBe(job.prUrl);
     expect(github.comments(repo, issue.number).filter((comment) => comment.body.includes("<!-- venom:status -->"))).toHaveLength(1);
-    // The push and the pull request went out with a token issued after the old ones expired.
-    const push = since.find((request) => request.method === "POST" && request.path.endsWith("/git-receive-pack"));
+    // The commit (made through the Git Data API) and the pull request went out with a token issued after the old ones expired.
+    const commit = since.find((request) => request.method === "POST" && request.path === `/api/v3/repos/${repo}/git/commits`);
     const pull = since.find((request) => request.method === "POST" && request.path === `/api/v3/repos/${repo}/pulls`);
-    expect(push?.status).toBe(200);
+    expect(commit?.status).toBe(201);
     expect(pull?.status).toBe(201);
     const firstRefusal = since.indexOf(refused[0]!);
-    expect(since.indexOf(push!)).toBeGreaterThan(firstRefusal);
+    expect(since.indexOf(commit!)).toBeGreaterThan(firstRefusal);
   });
 });
 

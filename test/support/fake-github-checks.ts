@@ -77,6 +77,8 @@ export interface CheckRunRecord {
   suiteId: number;
   startedAt: string;
   completedAt: string | null;
+  /** Every state the run was in, in order: "in_progress", "completed/success"… */
+  history: string[];
 }
 
 export interface StatusRecord {
@@ -304,6 +306,8 @@ export class FakeChecks {
       if (!runName || !/^[0-9a-f]{40}$/.test(headSha)) {
         throw host.validationFailed([{ resource: "CheckRun", field: runName ? "head_sha" : "name", code: "invalid" }]);
       }
+      const tooLong = overLongOutput(body.output);
+      if (tooLong) throw host.validationFailed([{ resource: "CheckRun", field: `output.${tooLong}`, code: "too_long" }]);
       const status = (typeof body.status === "string" ? body.status : body.conclusion ? "completed" : "queued") as CheckRunRecord["status"];
       const run = this.#newCheckRun(name, {
         headSha,
@@ -324,6 +328,8 @@ export class FakeChecks {
       const run = this.#repo(name).checkRuns.find((candidate) => candidate.id === Number(context.params.id));
       if (!run) throw host.notFound();
       const body = record(context.body);
+      const tooLong = overLongOutput(body.output);
+      if (tooLong) throw host.validationFailed([{ resource: "CheckRun", field: `output.${tooLong}`, code: "too_long" }]);
       if (typeof body.name === "string") run.name = body.name;
       if (typeof body.details_url === "string") run.detailsUrl = body.details_url;
       if (body.output !== undefined) run.output = outputOf(body.output);
@@ -334,6 +340,7 @@ export class FakeChecks {
         run.status = body.status as CheckRunRecord["status"];
       }
       if (run.status === "completed") run.completedAt ??= timestamp();
+      run.history.push(run.status === "completed" ? `completed/${run.conclusion ?? ""}` : run.status);
       return ok(this.#checkRunJson(name, run));
     });
     add("GET", "/repos/{owner}/{repo}/commits/{ref}/check-suites", (context) => {
@@ -433,7 +440,7 @@ export class FakeChecks {
 
   #newCheckRun(
     fullName: string,
-    fields: Omit<CheckRunRecord, "id" | "suiteId" | "startedAt" | "completedAt">,
+    fields: Omit<CheckRunRecord, "id" | "suiteId" | "startedAt" | "completedAt" | "history">,
   ): CheckRunRecord {
     const now = timestamp();
     const run: CheckRunRecord = {
@@ -442,6 +449,7 @@ export class FakeChecks {
       suiteId: this.#suiteId(fullName, fields.headSha, fields.appId),
       startedAt: now,
       completedAt: fields.status === "completed" ? now : null,
+      history: [fields.status === "completed" ? `completed/${fields.conclusion ?? ""}` : fields.status],
     };
     this.#repo(fullName).checkRuns.push(run);
     return run;
@@ -632,8 +640,16 @@ function record(value: unknown): Record<string, unknown> {
   return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+/** GitHub refuses (422) an output summary or text over 65,535 characters: the field named, else undefined. */
+function overLongOutput(value: unknown): string | undefined {
+  const output = record(value);
+  return ["summary", "text"].find((key) => typeof output[key] === "string" && (output[key] as string).length > 65_535);
+}
+
 function outputOf(value: unknown): CheckOutput {
   const output = record(value);
   const text = (key: string) => (typeof output[key] === "string" ? (output[key] as string) : null);
+
   return { title: text("title"), summary: text("summary"), text: text("text") };
 }
+

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { FakeChecks, type PullHead } from "./fake-github-checks.js";
+import { FakeGitData, type IssueEventRecord } from "./fake-github-git-data.js";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -301,6 +302,8 @@ interface Context {
   query: URLSearchParams;
   body: unknown;
   url: URL;
+  /** The credential the request carried (installation token, PAT or JWT). */
+  token?: string;
 }
 
 interface Route {
@@ -335,6 +338,8 @@ export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   /** Reviews, check runs and suites, statuses, workflow runs and job logs, with their test helpers. */
   readonly checks: FakeChecks;
+  /** Git Data API (blobs, trees, commits, refs), users and issue events: fake-github-git-data.ts. */
+  readonly gitData: FakeGitData;
 
   readonly #server: Server;
   readonly #ownsRootDir: boolean;
@@ -382,6 +387,31 @@ export class FakeGitHub {
       paginate: (items, query, url) => this.#paginate(items, query, url),
       notFound,
       validationFailed,
+    });
+    this.gitData = new FakeGitData({
+      url: this.url,
+      apiUrl: this.apiUrl,
+      appId: FAKE_APP_ID,
+      appSlug: this.appSlug,
+      newId: () => this.#newId(),
+      user: (login) => this.#user(login),
+      fullName: (owner, repo) => {
+        const state = this.#repos.get(`${owner}/${repo}`.toLowerCase());
+        if (!state) throw notFound();
+        return state.fullName;
+      },
+      bareRepoPath: (fullName) => this.bareRepoPath(fullName),
+      issueExists: (fullName, number) => this.#repos.get(fullName.toLowerCase())?.issues.has(number) === true,
+      paginate: (items, query, url) => this.#paginate(items, query, url),
+      notFound,
+      validationFailed,
+      error: (status, message) => new HttpError(status, { message, documentation_url: DOCUMENTATION_URL }),
+      // A ref moved through the API is a push for the rest of the fake: pushed_at moves; pull request heads follow
+      // the branch already (they are read from the bare repository).
+      refUpdated: (fullName) => {
+        const repo = this.#repos.get(fullName.toLowerCase());
+        if (repo) repo.pushedAt = timestamp();
+      },
     });
     this.#routes = this.#buildRoutes();
   }
@@ -503,6 +533,39 @@ export class FakeGitHub {
     const issue = repo.issues.get(issueNumber);
     if (!issue) throw new Error(`no issue #${issueNumber} in ${fullName}`);
     return this.#commentJson(repo, this.#newComment(repo, issue, body, user));
+  }
+
+  /**
+   * Adds `label` to the issue or pull request as `actor` did (a human, in tests), recording GitHub's `labeled` event
+   * with that actor. A label the issue already has changes nothing and records no event (undefined), as on GitHub.
+   */
+  labelIssue(fullName: string, issueNumber: number, label: string, actor: string): IssueEventRecord | undefined {
+    const repo = this.#repo(fullName);
+    const issue = repo.issues.get(issueNumber);
+    if (!issue) throw new Error(`no issue #${issueNumber} in ${fullName}`);
+    if (includesLogin(issue.labels, label)) return undefined;
+    issue.labels = [...issue.labels, label];
+    issue.updatedAt = timestamp();
+    return this.gitData.recordIssueEvent(repo.fullName, issueNumber, { event: "labeled", actor, label });
+  }
+
+  /** The issue's recorded events (labeled, unlabeled, assigned, unassigned), oldest first. */
+  issueEvents(fullName: string, issueNumber: number): IssueEventRecord[] {
+    return this.gitData.issueEvents(this.#repo(fullName).fullName, issueNumber);
+  }
+
+  /**
+   * How GitHub verifies `sha`: `{ verified: true, reason: "valid" }` for a commit the App created through
+   * `POST /git/commits` with its installation token and no author/committer/signature; undefined for a commit that
+   * never went through that route (pushed over git: GitHub reports it `unsigned`).
+   */
+  commitVerification(fullName: string, sha: string): { verified: boolean; reason: string } | undefined {
+    return this.gitData.commitVerification(this.#repo(fullName).fullName, sha);
+  }
+
+  /** The commits created through `POST /git/commits`, oldest first; a sha missing here was pushed over git. */
+  apiCommits(fullName: string): string[] {
+    return this.gitData.apiCommits(this.#repo(fullName).fullName);
   }
 
   setPermission(fullName: string, username: string, permission: Permission): void {
@@ -729,7 +792,8 @@ export class FakeGitHub {
       this.#authorize(request, route.auth);
       const params: Record<string, string> = {};
       route.names.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1] ?? "")));
-      return route.handler({ params, query: url.searchParams, body, url });
+      const token = /^\w+\s+(\S+)\s*$/.exec(request.headers.authorization ?? "")?.[1];
+      return route.handler({ params, query: url.searchParams, body, url, token });
     }
     this.#authorize(request, "token");
     throw notFound();
@@ -1041,7 +1105,9 @@ export class FakeGitHub {
     add("PATCH", "/repos/{owner}/{repo}/issues/{number}", (context) => {
       const repo = this.#repoOf(context);
       const issue = this.#issueOf(repo, context.params.number);
+      const before = { labels: [...issue.labels], assignees: [...issue.assignees] };
       this.#updateIssue(issue, asRecord(context.body));
+      this.#recordChanges(repo, { ...issue, ...before }, issue, `${this.appSlug}[bot]`);
       return ok(this.#issueJson(repo, issue));
     });
     add("GET", "/repos/{owner}/{repo}/issues/{number}/comments", (context) => {
@@ -1087,6 +1153,7 @@ export class FakeGitHub {
       const names = labelNames(Array.isArray(body) ? body : asRecord(body).labels);
       const labels = replace ? [] : [...issue.labels];
       for (const name of names) if (!includesLogin(labels, name)) labels.push(name);
+      this.#recordChanges(repo, issue, { labels }, `${this.appSlug}[bot]`);
       issue.labels = labels;
       issue.updatedAt = timestamp();
       return ok(issue.labels.map((name) => this.#labelJson(repo, name)));
@@ -1094,7 +1161,9 @@ export class FakeGitHub {
     add("POST", "/repos/{owner}/{repo}/issues/{number}/labels", setLabels(false));
     add("PUT", "/repos/{owner}/{repo}/issues/{number}/labels", setLabels(true));
     add("DELETE", "/repos/{owner}/{repo}/issues/{number}/labels", (context) => {
-      const issue = this.#issueOf(this.#repoOf(context), context.params.number);
+      const repo = this.#repoOf(context);
+      const issue = this.#issueOf(repo, context.params.number);
+      this.#recordChanges(repo, issue, { labels: [] }, `${this.appSlug}[bot]`);
       issue.labels = [];
       issue.updatedAt = timestamp();
       return { status: 204 };
@@ -1106,7 +1175,9 @@ export class FakeGitHub {
       if (!issue.labels.some((label) => label.toLowerCase() === name)) {
         throw new HttpError(404, { message: "Label does not exist", documentation_url: DOCUMENTATION_URL });
       }
-      issue.labels = issue.labels.filter((label) => label.toLowerCase() !== name);
+      const remaining = issue.labels.filter((label) => label.toLowerCase() !== name);
+      this.#recordChanges(repo, issue, { labels: remaining }, `${this.appSlug}[bot]`);
+      issue.labels = remaining;
       issue.updatedAt = timestamp();
       return ok(issue.labels.map((label) => this.#labelJson(repo, label)));
     });
@@ -1164,6 +1235,7 @@ export class FakeGitHub {
         throw new HttpError(422, { message: "Object does not exist", documentation_url: DOCUMENTATION_URL });
       }
       await git(["update-ref", ref, sha], cwd);
+      repo.pushedAt = timestamp();
       return created({
         ref,
         node_id: nodeId("Ref", `${repo.id}:${ref}`),
@@ -1263,6 +1335,8 @@ export class FakeGitHub {
     });
     // Reviews, check runs and suites, statuses, workflow runs and job logs: fake-github-checks.ts.
     this.checks.register((method, template, handler) => add(method, template, handler));
+    // Git Data API (blobs, trees, commits, ref updates), users and issue events: fake-github-git-data.ts.
+    this.gitData.register((method, template, handler) => add(method, template, handler));
     return routes;
   }
 
@@ -1336,6 +1410,9 @@ export class FakeGitHub {
     };
     repo.nextNumber += 1;
     repo.issues.set(issue.number, issue);
+    // An issue opened with labels or assignees: GitHub records them as `labeled`/`assigned` events by the issue's
+    // author (addIssue's `user`, or the App's bot for `POST /issues`).
+    this.#recordChanges(repo, { ...issue, labels: [], assignees: [] }, issue, issue.user);
     return issue;
   }
 
@@ -1345,6 +1422,23 @@ export class FakeGitHub {
     repo.comments.push(comment);
     issue.updatedAt = now;
     return comment;
+  }
+
+  /** Issue events for the labels and assignees `after` adds to or removes from `before`, done by `actor`. */
+  #recordChanges(
+    repo: RepoState,
+    before: Pick<IssueRecord, "number" | "labels" | "assignees">,
+    after: Partial<Pick<IssueRecord, "labels" | "assignees">>,
+    actor: string,
+  ): void {
+    const record = (event: Parameters<FakeGitData["recordIssueEvent"]>[2]) => this.gitData.recordIssueEvent(repo.fullName, before.number, event);
+    for (const [key, added, removed] of [["labels", "labeled", "unlabeled"], ["assignees", "assigned", "unassigned"]] as const) {
+      const next = after[key];
+      if (!next) continue;
+      const field = key === "labels" ? "label" : "assignee";
+      for (const name of next) if (!includesLogin(before[key], name)) record({ event: added, actor, [field]: name });
+      for (const name of before[key]) if (!includesLogin(next, name)) record({ event: removed, actor, [field]: name });
+    }
   }
 
   #updateIssue(issue: IssueRecord, body: Record<string, unknown>): void {
@@ -1532,6 +1626,7 @@ export class FakeGitHub {
         author: { name: authorName, email: authorEmail, date: authorDate },
         committer: { name: committerName, email: committerEmail, date: committerDate },
         tree: { sha: tree, url: `${this.apiUrl}/repos/${repo.fullName}/git/trees/${tree}` },
+        verification: this.gitData.verificationJson(repo.fullName, hash),
       },
       parents: parents
         .split(" ")
@@ -1825,7 +1920,8 @@ function sha1(text: string): string {
   return createHash("sha1").update(text).digest("hex");
 }
 
-function numericId(text: string): number {
+/** The id the fake gives a login (GitHub ids are numbers; this one is stable per login). */
+export function numericId(text: string): number {
   return Number.parseInt(sha1(text).slice(0, 7), 16) + 1;
 }
 

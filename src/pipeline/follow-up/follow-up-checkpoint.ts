@@ -1,4 +1,5 @@
 // A follow-up round's checkpoint in its job: what is done (the round's commit pushed, each answer posted), so a resume never doubles it.
+import type { ChecksResult } from "../agents.js";
 import type { FollowUpFeedback } from "./feedback.js";
 
 /** Where the round's checkpoint lives in `job.data`. */
@@ -25,6 +26,10 @@ export interface FollowUpCheckpoint {
   ciRound?: boolean;
   /** The round's final status line is written. */
   reported?: boolean;
+  /** The Guardian's verdict on the round's commit, for its `Venom` check run. */
+  checks?: { result: ChecksResult; summary: string; notRun?: string };
+  /** The `Venom` check run on the round's commit, completed when the round ends. */
+  checkRunId?: number;
 }
 
 export function followUpCheckpoint(data: Record<string, unknown>): FollowUpCheckpoint {

@@ -11,6 +11,9 @@ import { issueBranch } from "../issue-branch.js";
 import type { IssueJobDependencies } from "../issue-job-dependencies.js";
 import { costData, startBudget } from "../run-cost.js";
 import { readIssueText } from "../issue-text.js";
+import { publishCommit, type Published } from "../publish-commit.js";
+import { coAuthorTrailer, findRequester } from "../requester.js";
+import { closeRunCheck, openRunCheck, type RunCheckTarget } from "../run-check.js";
 import { scanDiffForSecrets } from "../secret-scan.js";
 import { ChangeSet } from "../tools/change-set.js";
 import type { Workspace } from "../workspace/workspace.js";
@@ -112,6 +115,12 @@ export async function runFollowUp(context: JobContext, deps: IssueJobDependencie
       }
     }
 
+    // The round's commit gets its `Venom` check run: in progress while the threads are answered, then the verdict.
+    const checkTarget: RunCheckTarget = { octokit: deps.github.mode === "app" ? octokit : undefined, repo: job.repo, jobId: job.id, publicUrl: deps.config.server.publicUrl, log };
+    if (saved.pushedSha !== undefined && saved.checkRunId === undefined) {
+      const id = await openRunCheck(checkTarget, saved.pushedSha, `Follow-up round ${round}`);
+      if (id !== undefined) await save({ checkRunId: id });
+    }
     const answered = await answerFeedback({
       feedback,
       checkpoint: saved,
@@ -122,6 +131,12 @@ export async function runFollowUp(context: JobContext, deps: IssueJobDependencie
       onAnswered: (key) => save({ answered: [...(saved.answered ?? []), key] }),
     });
     await report(roundLine(who, saved, answered));
+    await closeRunCheck(checkTarget, saved.checkRunId, {
+      checks: saved.checks?.result ?? "none",
+      checksSummary: saved.checks?.summary ?? "not recorded by an earlier attempt",
+      checksNotRun: saved.checks?.notRun,
+      pullRequestUrl: saved.prUrl ?? pull.url,
+    });
     await save({ reported: true });
     const summary = saved.pushedSha ? `follow-up round ${round}: pushed ${saved.pushedSha.slice(0, 7)}` : `follow-up round ${round}: nothing to change`;
     return { prUrl: saved.prUrl ?? pull.url, checks, tokens, summary };
@@ -130,6 +145,14 @@ export async function runFollowUp(context: JobContext, deps: IssueJobDependencie
     if (signal.aborted && !cancelled) throw error; // shutdown: the next start resumes
     const willRetry = isTransient(error) && job.attempts < deps.maxAttempts && !signal.aborted;
     await report(`(${who}): ${cancelled ? "cancelled" : willRetry ? `temporary problem, retrying: ${errorMessage(error)}` : `stopped: ${errorMessage(error)}`}`);
+    if (!willRetry && saved.checkRunId !== undefined) {
+      const checkTarget = { octokit, repo: job.repo, jobId: job.id, publicUrl: deps.config.server.publicUrl, log };
+      await closeRunCheck(checkTarget, saved.checkRunId, {
+        checks: saved.checks?.result ?? "none",
+        checksSummary: saved.checks?.summary ?? "not finished",
+        ...(cancelled ? { cancelled: true } : { failure: errorMessage(error) }),
+      });
+    }
     throw error;
   }
 }
@@ -200,16 +223,36 @@ async function codeRound(input: CodeRoundInput): Promise<{ checks: NonNullable<J
     throw permanentError(`Refused to push: the change contains what looks like a secret at ${where}.`);
   }
   const firstLine = summary.split("\n").find((line) => line.trim() && !/^[\s*-]*#\d/.test(line))?.trim() ?? "address review feedback";
-  await workspace.commit(`Follow-up on #${input.pullNumber}: ${firstLine.slice(0, 60)}\n\n${summary}\n\n${roundTrailer(job.id)}`);
-  const pushToken = await deps.github.gitToken(job.installationId);
+  const requester = await findRequester(job, {
+    octokit,
+    triggerLabels: [deps.config.triggerLabel, ...(repoConfig.label ? [repoConfig.label] : [])],
+    assignee: await deps.github.assignee().catch(() => undefined),
+  }).catch((error: unknown) => {
+    log.warn({ err: error }, "Could not find who asked for the round; the commit names no co-author");
+    return undefined;
+  });
+  const coAuthor = requester ? `\n${coAuthorTrailer(requester)}` : "";
+  await workspace.commit(`Follow-up on #${input.pullNumber}: ${firstLine.slice(0, 60)}\n\n${summary}\n\n${roundTrailer(job.id)}${coAuthor}`);
+  let published: Published;
   for (let attempt = 1; ; attempt += 1) {
     // Never a force-push: when someone pushed to the branch meanwhile, the round's commit goes on top of theirs.
-    if ((await workspace.pushWithoutForce(branch, pushToken)) === "pushed") break;
+    published = await publishCommit({
+      workspace,
+      repo: job.repo,
+      branch,
+      force: false,
+      // App mode: through the Git Data API, so GitHub signs the round's commit too; token mode: git push.
+      octokit: deps.github.mode === "app" ? octokit : undefined,
+      gitToken: () => deps.github.gitToken(job.installationId),
+      log,
+    });
+    if (!("moved" in published)) break;
     if (attempt >= PUSH_ATTEMPTS) throw permanentError(`${branch} kept moving on GitHub while Venom pushed its follow-up; comment again to retry.`);
     log.info({ branch, attempt }, "The branch moved on GitHub; rebasing the follow-up commit onto it");
     await workspace.updateBranch(branch, { keepLocalCommits: true });
   }
-  await input.save({ pushedSha: await workspace.headSha(), summary }, budget.used);
+  const verdict = { result: agents.checks, summary: agents.checksSummary, ...(agents.checksNotRun ? { notRun: agents.checksNotRun } : {}) };
+  await input.save({ pushedSha: published.sha, summary, checks: verdict }, budget.used);
   return { checks: agents.checks, tokens: budget.used };
 }
 

@@ -15,6 +15,7 @@ export async function intakeStep(run: IssueRun, deps: IssueJobDependencies): Pro
   // What the run publishes (status comment, pull request) carries model text and checks' output: masked there.
   const issue = new GitHubIssue(octokit, job.repo, job.issue, { mask: createMasker(deps.config.secrets) });
   run.artifacts.issue = issue;
+  run.artifacts.octokit = octokit;
 
   // Events arrive late and out of order: a trigger that no longer holds (label removed, unassigned, issue
   // closed) starts nothing, not even a comment.

@@ -2,8 +2,9 @@
 import type { IssueJobDependencies } from "../issue-job-dependencies.js";
 import type { IssueRun } from "../issue-run.js";
 import { renderPullRequestBody } from "../pull-request.js";
+import { closeRunCheck, issueRunCheckTarget } from "../run-check.js";
 
-export async function pullRequestStep(run: IssueRun, _deps: IssueJobDependencies): Promise<void> {
+export async function pullRequestStep(run: IssueRun, deps: IssueJobDependencies): Promise<void> {
   const { job, checkpoint } = run;
   const agents = run.need("agents");
   const budget = run.need("budget");
@@ -21,4 +22,13 @@ export async function pullRequestStep(run: IssueRun, _deps: IssueJobDependencies
   await run.save({ prNumber: pull.number, prUrl: pull.url }, budget.used);
   run.record({ pullRequest: { number: pull.number, url: pull.url, created: pull.created, draft } });
   await run.publish();
+  // The verdict goes on the commit once the pull request is there: the check run links to it.
+  await closeRunCheck(issueRunCheckTarget(run, deps), checkpoint.checkRun?.id, {
+    plan: agents.plan,
+    checks: agents.checks,
+    checksSummary: agents.checksSummary,
+    checksOutput: agents.checksOutput,
+    checksNotRun: agents.checksNotRun,
+    pullRequestUrl: pull.url,
+  });
 }

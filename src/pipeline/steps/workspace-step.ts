@@ -32,7 +32,7 @@ export async function workspaceStep(run: IssueRun, deps: IssueJobDependencies): 
   const baseCommit = (await gitCommand(workspace.root, baseGitEnvironment()).raw(["rev-parse", "HEAD"])).trim();
   run.artifacts.instructions = cachedReader(committedFileReader(workspace.root, baseCommit));
   const branch = issueBranch(repoConfig, job.issue);
-  await workspace.checkoutBranch(branch);
+  run.artifacts.branchOrigin = await workspace.checkoutBranch(branch);
   run.artifacts.branch = branch;
   if (repoConfig.setup.length) {
     const setup = await workspace.runSetup(repoConfig.setup, deps.checks, {

@@ -369,6 +369,22 @@ export class Workspace {
     }
   }
 
+  /**
+   * Makes `sha` — the same tree as HEAD, committed on GitHub through the API — this clone's HEAD on `branch`:
+   * fetched (its objects are all here already but the commit) and taken with `reset --soft`, so the work tree
+   * and a kept workspace's later rounds stand on exactly what GitHub holds.
+   */
+  async adoptRemoteCommit(branch: string, sha: string): Promise<void> {
+    await assertBranchName(this.#git(), branch);
+    const remoteRef = `refs/remotes/origin/${branch}`;
+    try {
+      await this.#withToken(() => this.#git(true).fetch(["--no-tags", "--filter=blob:none", "origin", `+refs/heads/${branch}:${remoteRef}`]));
+    } catch (error) {
+      throw remoteFailure(`fetch of branch ${branch}`, error);
+    }
+    await this.#git().raw(["reset", "--quiet", "--soft", sha]);
+  }
+
   /** The newest commit on `ref` (within `depth` commits) whose message contains `needle`: a commit an earlier attempt pushed. */
   async findCommit(ref: string, needle: string, depth = 20): Promise<string | undefined> {
     const found = await this.#git()
