@@ -1,9 +1,11 @@
 // The composition root: builds the service graph from config. The CLI, the server and tests all use it.
-import type { IncomingMessage, Server } from "node:http";
+import type { Server } from "node:http";
 import { Probot, ProbotOctokit } from "probot";
 import { createAppFunction } from "./app.js";
 import { readConfig, type VenomConfig } from "./config/env.js";
-import { createDashboardRoutes, isAuthorized } from "./dashboard/api.js";
+import { createDashboardRoutes } from "./dashboard/api.js";
+import { DashboardAuth } from "./dashboard/auth.js";
+import { JobEvents } from "./dashboard/job-events.js";
 import { StatusCache } from "./dashboard/status-cache.js";
 import { withApiVersion } from "./github/api-version.js";
 import { collectCiFailures } from "./github/ci-failures.js";
@@ -25,6 +27,7 @@ import { InboxPruner } from "./queue/inbox-pruner.js";
 import { openDatabase } from "./queue/sqlite-database.js";
 import { SqliteInbox } from "./queue/sqlite-inbox.js";
 import { SqliteJobQueue } from "./queue/sqlite-queue.js";
+import { ObservedJobQueue } from "./queue/observed-queue.js";
 import type { RedisInbox } from "./queue/redis-inbox.js";
 import type { JobQueue } from "./queue/types.js";
 import { Worker, type JobHandler } from "./queue/worker.js";
@@ -106,11 +109,15 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const config = options.config ?? readConfig();
   const log =
     options.log ?? (await createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets }));
-  const { queue, inbox } = await openQueue(config, log);
+  const opened = await openQueue(config, log);
+  // Every job change made in this process is seen by the dashboard's live events (GET /venom/events).
+  const queue = new ObservedJobQueue(opened.queue);
+  const inbox = opened.inbox;
   const metrics = createMetrics(queue);
   const traffic = createTrafficControl({ log: log.child({ name: "traffic" }), settings: config.traffic });
-  // Only a proven identity (the dashboard token, as bearer or sign-in cookie) picks its own bucket; all else is keyed by address.
-  const inbound = createInboundLimiter(config.dashboardToken ? { authenticate: dashboardIdentity(config.dashboardToken) } : {});
+  const dashboardAuth = new DashboardAuth({ token: config.dashboardToken });
+  // Only a proven identity (the dashboard token, as bearer or signed-in session) picks its own bucket; all else is keyed by address.
+  const inbound = createInboundLimiter(config.dashboardToken ? { authenticate: (request) => dashboardAuth.identity(request) } : {});
   metrics.onRegistry(async (registry) => {
     const { registerTrafficMetrics } = await import("./traffic/traffic-metrics.js");
     registerTrafficMetrics(registry, traffic, inbound);
@@ -149,7 +156,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       ? createLlmClientFromConfig(config.llm, { log: log.child({ name: "llm" }), traffic })
       : undefined;
   const notifier = new Notifier(
-    throughTraffic(createChannelSenders(config.integrations), traffic),
+    throughTraffic(createChannelSenders({ ...config.integrations, ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}) }), traffic),
     log.child({ name: "notify" }),
     // Notifications carry issue titles, model text and checks' output: the app's own secrets never leave in them.
     createMasker(config.secrets),
@@ -271,10 +278,23 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
   const statusCache = new StatusCache({
     probe: () => checkAll({ timeoutMs: options.probeTimeoutMs ?? 5_000 }),
     initial: () => pendingStatuses(integrations, mask),
+    probeOne: async (name) => {
+      const integration = integrations.find((item) => item.name === name);
+      if (!integration) return undefined;
+      const [status] = await checkConnections([integration], { timeoutMs: options.probeTimeoutMs ?? 5_000, mask });
+      return status;
+    },
     log: log.child({ name: "status" }),
   });
 
   const trafficStatus = () => ({ ...traffic.snapshot(), inbound: inbound.snapshot() });
+  // Live job events: this process's changes at once, other processes' (a separate worker, Redis peers) by a poll.
+  const jobEvents = new JobEvents({
+    subscribe: (listener) => queue.onChange(listener),
+    newest: (limit) => queue.list({ limit, summary: true }),
+    webBaseUrl: config.github.webBaseUrl,
+    log: log.child({ name: "dashboard" }),
+  });
   const routes: RouteHandler[] = [
     inbound,
     createHealthRoute(() => ({ mode: config.github.mode, activeJobs: worker.activeJobs ?? 0 })),
@@ -290,11 +310,26 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     }),
     createDashboardRoutes({
       queue,
-      dashboardToken: config.dashboardToken,
+      auth: dashboardAuth,
       // The page and /venom/api/status answer at once with the last known status; probes run behind.
       status: () => statusCache.snapshot(),
       extraEndpoints: { traffic: trafficStatus },
-      onRetried: () => worker.notify(),
+      testIntegration: (name) => statusCache.check(name),
+      events: jobEvents,
+      poller,
+      enqueueTarget: async (repo) => {
+        if (config.github.mode !== "app") return {};
+        const [owner = "", name = ""] = repo.split("/");
+        try {
+          return { installationId: await github.installationFor(owner, name) };
+        } catch {
+          throw new Error(`The app is not installed on ${repo} (or GitHub could not be asked); install it there first.`);
+        }
+      },
+      webBaseUrl: config.github.webBaseUrl,
+      log: log.child({ name: "dashboard" }),
+      onQueued: () => worker.notify(),
+      onCancelRequested: (jobId) => worker.checkCancellation(jobId),
     }),
   ];
   let server: Server | undefined;
@@ -354,6 +389,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       }
     },
     async stop() {
+      // Event streams never go idle: ended first, or closing the server would wait for them.
+      jobEvents.close();
       if (server) {
         const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
         server.closeIdleConnections();
@@ -390,17 +427,6 @@ async function openQueue(config: VenomConfig, log: Logger): Promise<{ queue: Job
 function lazyIssueJobHandler(dependencies: IssueJobDependencies): JobHandler {
   const handler = lazy(async () => (await import("./pipeline/issue-job.js")).createIssueJobHandler(dependencies));
   return async (context) => (await handler())(context);
-}
-
-/** "dashboard" for a request carrying the dashboard token; a malformed cookie proves nothing (and throws nothing). */
-function dashboardIdentity(token: string): (request: IncomingMessage) => string | undefined {
-  return (request) => {
-    try {
-      return isAuthorized(request, token) ? "dashboard" : undefined;
-    } catch {
-      return undefined;
-    }
-  };
 }
 
 function isRedisInbox(inbox: DeliveryInbox): inbox is RedisInbox {

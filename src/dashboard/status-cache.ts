@@ -18,6 +18,8 @@ export interface StatusCacheOptions {
   initial: () => IntegrationStatus[];
   /** A result older than this is probed again on the next read; default 30 s. */
   maxAgeMs?: number;
+  /** One integration's live status, masked (the dashboard's "test" button); undefined for an unknown name. */
+  probeOne?: (name: string) => Promise<IntegrationStatus | undefined>;
   now?: () => number;
   log?: Logger;
 }
@@ -51,6 +53,21 @@ export class StatusCache {
       checkedAt: last ? new Date(last.checkedAt).toISOString() : null,
       ageSeconds: last ? Math.max(0, Math.floor((now - last.checkedAt) / 1000)) : null,
     };
+  }
+
+  /**
+   * Probes one integration now and keeps its answer in the last known status (the others stay as they were);
+   * undefined when no integration has that name.
+   */
+  async check(name: string): Promise<IntegrationStatus | undefined> {
+    const status = await this.#options.probeOne?.(name);
+    if (!status) return undefined;
+    const last = this.#last;
+    if (last) {
+      const integrations = last.integrations.map((item) => (item.name === status.name ? status : item));
+      this.#last = { integrations, checkedAt: last.checkedAt };
+    }
+    return status;
   }
 
   async #refresh(): Promise<void> {

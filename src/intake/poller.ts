@@ -89,9 +89,29 @@ export interface PollerOptions {
   ci?: { appId?: number | undefined; branchPrefix?: string | undefined };
 }
 
+/** The poller as the dashboard shows it: on or off, paused, and when it last polled and polls next. */
+export interface PollerState {
+  /** Started with an interval (`ENABLE_ISSUE_POLLING` and GitHub configured). */
+  enabled: boolean;
+  /** Paused from the dashboard: cycles are skipped until resumed. */
+  paused: boolean;
+  intervalMs: number | null;
+  /** When the last cycle ended (ISO), null before the first. */
+  lastPollAt: string | null;
+  /** The last cycle's outcome: ok, or its error's message. */
+  lastError: string | null;
+  lastReport: PollReport | null;
+  /** When the next cycle starts (ISO); null when not enabled or paused. */
+  nextPollAt: string | null;
+}
+
 export class Poller {
   readonly #options: PollerOptions;
   readonly #etags: EtagCache;
+  #paused = false;
+  #intervalMs: number | undefined;
+  #nextPollAt: number | undefined;
+  #last: { at: number; report: PollReport | null; error: string | null } | undefined;
   /** `triggeredIssues()` keeps its own ETags: sharing the poller's would make its next cycle see 304 and skip new issues. */
   readonly #listingEtags = new EtagCache();
   #timer: NodeJS.Timeout | undefined;
@@ -104,10 +124,41 @@ export class Poller {
 
   /** One poll cycle; concurrent calls share the cycle in progress. */
   pollOnce(): Promise<PollReport> {
-    this.#running ??= this.#poll().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running ??= this.#poll().then(
+      (report) => {
+        this.#running = undefined;
+        this.#last = { at: Date.now(), report, error: null };
+        return report;
+      },
+      (error: unknown) => {
+        this.#running = undefined;
+        this.#last = { at: Date.now(), report: null, error: error instanceof Error ? error.message : String(error) };
+        throw error;
+      },
+    );
     return this.#running;
+  }
+
+  /** Stops starting cycles (a cycle under way finishes) until `resume`; the interval keeps its rhythm. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+  }
+
+  state(): PollerState {
+    const iso = (time: number | undefined) => (time === undefined ? null : new Date(time).toISOString());
+    return {
+      enabled: this.#timer !== undefined,
+      paused: this.#paused,
+      intervalMs: this.#intervalMs ?? null,
+      lastPollAt: iso(this.#last?.at),
+      lastError: this.#last?.error ?? null,
+      lastReport: this.#last?.report ?? null,
+      nextPollAt: this.#timer && !this.#paused ? iso(this.#nextPollAt) : null,
+    };
   }
 
   /** The open triggered issues in every polled repository, whether or not they had a run; starts nothing. */
@@ -118,7 +169,10 @@ export class Poller {
 
   start(intervalMs: number): void {
     if (this.#timer) return;
+    this.#intervalMs = intervalMs;
     const tick = () => {
+      this.#nextPollAt = Date.now() + intervalMs;
+      if (this.#paused) return;
       this.pollOnce().catch((error: unknown) =>
         this.#options.log.error({ err: error }, "Issue poll failed; the next cycle will try again"),
       );
@@ -131,6 +185,7 @@ export class Poller {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#nextPollAt = undefined;
     await this.#running?.catch(() => undefined);
   }
 

@@ -59,6 +59,8 @@ export interface AgentsInput {
   instructions?: InstructionReader;
   /** Called with the instruction files that reached a prompt (the status comment lists them). */
   onInstructions?(paths: string[]): Promise<void> | void;
+  /** Every tool call of the Architect and the Coder, in order, with its whole result (the run's trace). */
+  onToolCall?(agent: "architect" | "coder", name: string, args: string, result: string): void;
   /** A follow-up round's request (review text, inline comments, CI failures, the PR's diff): the Coder addresses it. */
   followUp?: string;
 }
@@ -161,6 +163,7 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
       }),
       tools: [...withContext(architectTools, context), ...extra, submitPlanTool],
       finishTool: "submit_plan",
+      ...(input.onToolCall ? { onToolCall: (name: string, args: string, output: string) => input.onToolCall?.("architect", name, args, output) } : {}),
       maxIterations: Math.max(3, Math.ceil(repoConfig.maxIterations / 2)),
     });
     count(result);
@@ -194,6 +197,7 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
       user,
       tools: [...withContext(coderTools, context), finishTool],
       finishTool: "finish",
+      ...(input.onToolCall ? { onToolCall: (name: string, args: string, output: string) => input.onToolCall?.("coder", name, args, output) } : {}),
       maxIterations: iterationsLeft,
     });
     count(result);

@@ -1,5 +1,6 @@
 // The Issue-to-PR job: named steps over one checkpoint (intake → workspace → plan → code → commit → pull request → notify).
 import { CancelledError, errorMessage, isTransient } from "../errors.js";
+import { createMasker } from "../log.js";
 import type { JobOutcome } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
 import { runFollowUp } from "./follow-up/follow-up-job.js";
@@ -39,7 +40,7 @@ export function createIssueJobHandler(deps: IssueJobDependencies): JobHandler {
   return async (context) => {
     // A reviewer's request or a failing check on the app's own pull request: a follow-up round, not a new run.
     if (context.job.trigger === "review" || context.job.trigger === "ci") return runFollowUp(context, deps);
-    const run = new IssueRun(context);
+    const run = new IssueRun(context, createMasker(deps.config.secrets));
     try {
       await runSteps(run, deps);
       return jobOutcome(run);
@@ -58,6 +59,7 @@ async function runSteps(run: IssueRun, deps: IssueJobDependencies): Promise<void
       await step(run, deps);
     }
   } finally {
+    await run.finishTrace();
     await releaseWorkspace(run, deps);
   }
 }
@@ -98,7 +100,6 @@ async function reportFailure(run: IssueRun, deps: IssueJobDependencies, error: u
   run.end(cancelled ? { kind: "cancelled" } : { kind: "failed", message, willRetry });
   try {
     await run.publish();
-    if (!willRetry && !cancelled) {
     // A check run the run opened gets its verdict now, unless another attempt will carry on with it.
     if (!willRetry && run.checkpoint.checkRun) {
       await closeRunCheck(issueRunCheckTarget(run, deps), run.checkpoint.checkRun.id, {
@@ -108,6 +109,7 @@ async function reportFailure(run: IssueRun, deps: IssueJobDependencies, error: u
         ...(cancelled ? { cancelled: true } : { failure: message }),
       });
     }
+    if (!willRetry && !cancelled) {
       await run.artifacts.issue?.react("confused").catch((reactError: unknown) => run.log.warn({ err: reactError }, "Could not react 😕"));
       await sendNotification(run, deps.notifier, { title: `Venom could not fix ${job.repo}#${job.issue}`, message, status: "failure" });
     }

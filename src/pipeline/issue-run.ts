@@ -12,16 +12,18 @@ import type { InstructionReader } from "./instruction-files.js";
 import type { IssueText } from "./prompts.js";
 import { costData, spendView } from "./run-cost.js";
 import { savedCheckpoint, type AttemptProgress, type PipelineStep, type RunCheckpoint, type RunEnding, type SavedCheckpoint } from "./run-checkpoint.js";
+import { RUN_TRACE_KEY, type RunTrace, type TracedToolCall } from "./run-trace.js";
 import { renderStatus } from "./status-comment.js";
 import { statusView } from "./status-view.js";
+import { TraceRecorder } from "./trace-recorder.js";
 import type { ChangeSet } from "./tools/change-set.js";
 import type { BranchOrigin, GitAuthor, Workspace } from "./workspace/workspace.js";
 
 /** What one step hands the next within an attempt: live objects and fresh reads, never saved. */
 export interface RunArtifacts {
-  issue: GitHubIssue;
   /** The installation's (or token's) GitHub client. */
   octokit: Octokit;
+  issue: GitHubIssue;
   details: IssueDetails;
   repoConfig: RepoConfig;
   issueText: IssueText;
@@ -32,9 +34,9 @@ export interface RunArtifacts {
   /** The token the workspace was cloned with: the secret scan looks for it too. */
   cloneToken: string;
   branch: string;
-  base: string;
   /** Where the branch came from: "remote" when GitHub had it already (an earlier attempt pushed it). */
   branchOrigin: BranchOrigin;
+  base: string;
   budget: TokenBudget;
   /** What the Coder's tools wrote: the commit holds exactly these paths. */
   changes: ChangeSet;
@@ -49,14 +51,21 @@ export class IssueRun {
   readonly log: Logger;
   readonly checkpoint: RunCheckpoint;
   readonly artifacts: Partial<RunArtifacts> = {};
+  /** What the dashboard's run page shows (steps, tool calls, checks), saved with the job's step changes. */
+  readonly trace: RunTrace;
   readonly #context: JobContext;
+  readonly #recorder: TraceRecorder;
 
-  constructor(context: JobContext) {
+  /** `mask` hides the app's secrets in what the trace keeps (createMasker(config.secrets)): the dashboard shows it. */
+  constructor(context: JobContext, mask?: (text: string) => string) {
     this.#context = context;
     this.job = context.job;
     this.signal = context.signal;
     this.log = context.log;
-    this.checkpoint = { ...savedCheckpoint(context.job.data), attempt: { step: "intake" } };
+    const { [RUN_TRACE_KEY]: _savedTrace, ...saved } = context.job.data;
+    this.checkpoint = { ...savedCheckpoint(saved), attempt: { step: "intake" } };
+    this.#recorder = new TraceRecorder(context, mask);
+    this.trace = this.#recorder.trace;
   }
 
   /** What an earlier step produced; a step asking for what no step made yet is a bug in the step order. */
@@ -69,12 +78,22 @@ export class IssueRun {
   /** Starts a step: the job's `step` names it. */
   async enter(step: PipelineStep): Promise<void> {
     this.checkpoint.attempt.step = step;
-    await this.phase(step);
+    await this.#recorder.enterStep(step);
   }
 
   /** Names what the run does now on the job (the agents' planning, coding, validating). */
   async phase(name: string): Promise<void> {
-    await this.#context.checkpoint({ step: name });
+    await this.#recorder.enterPhase(name);
+  }
+
+  /** A tool call of the agents: traced, and saved now and then between step changes (trace-recorder.ts). */
+  recordToolCall(agent: TracedToolCall["agent"], name: string, args: string, result: string): void {
+    this.#recorder.toolCall(agent, name, args, result);
+  }
+
+  /** The attempt is over: the open step ends and the trace is saved (a lost lease makes this a no-op). */
+  async finishTrace(): Promise<void> {
+    await this.#recorder.finish();
   }
 
   /** Records progress of this attempt (memory only: see AttemptProgress). */

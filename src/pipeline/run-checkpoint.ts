@@ -64,6 +64,8 @@ export interface SavedCheckpoint {
   commit?: { sha: string; via: "api" | "git" };
   /** The `Venom` check run on that commit, completed when the run ends. */
   checkRun?: { id: number; sha: string };
+  /** The issue's title as intake read it: the dashboard's run page shows it (escaped). */
+  title?: string;
 }
 
 export interface RunCheckpoint extends SavedCheckpoint {

@@ -5,7 +5,13 @@ import type { ChecksResult, EnqueueRequest, Job, JobCommand, JobOutcome, JobStat
  * Checkpoint entries are fields of their own, so a checkpoint is one HSET that merges into the rest atomically
  * (no read-modify-write of a JSON blob), and values stay exact JSON (Lua's cjson would turn `[]` into `{}`).
  */
-const DATA_FIELD = "data.";
+export const DATA_FIELD = "data.";
+
+/** The hash fields a summary listing reads: the record's, and of the checkpoint only the cost `toRecord` shows. */
+export const SUMMARY_FIELDS = [
+  "id", "repo", "issue", "trigger", "command", "state", "step", "attempts", "createdAt", "updatedAt",
+  "prUrl", "checks", "tokens", "error", "installationId", "actor", "runAfter", `${DATA_FIELD}costUsd`,
+] as const;
 
 /** Fields to delete and field/value pairs to set, in the order the queue's Lua scripts take them. */
 export interface FieldChanges {

@@ -184,3 +184,21 @@ redis.call("HSET", KEYS[1], "state", "queued", "trigger", "retry", "step", "queu
 redis.call("ZADD", KEYS[3], redis.call("HGET", KEYS[1], "sequence"), id)
 return 1
 `);
+
+// KEYS: job; ARGV: data-field item-json keep now. Appends the item to the JSON array in the job's data field,
+// keeping the newest `keep`; returns 0 when there is no such job. cjson only re-encodes arrays of the items appended
+// here (never empty, so never mistaken for an object).
+export const APPEND_DATA = new LuaScript(`
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+local items = {}
+local current = redis.call("HGET", KEYS[1], ARGV[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == "table" then items = decoded end
+end
+table.insert(items, cjson.decode(ARGV[2]))
+local keep = tonumber(ARGV[3])
+while #items > keep do table.remove(items, 1) end
+redis.call("HSET", KEYS[1], ARGV[1], cjson.encode(items), "updatedAt", ARGV[4])
+return 1
+`);

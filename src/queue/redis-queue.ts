@@ -17,9 +17,12 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { newJobId } from "./job-id.js";
-import { checkpointChanges, enqueuedJobFields, jobFromHash, outcomeChanges, type FieldChanges } from "./redis-job-hash.js";
+import {
+  checkpointChanges, DATA_FIELD, enqueuedJobFields, jobFromHash, outcomeChanges, SUMMARY_FIELDS, type FieldChanges,
+} from "./redis-job-hash.js";
 import { closeRedis, openRedis, type RedisConnectionOption } from "./redis-connection.js";
 import {
+  APPEND_DATA,
   CANCEL,
   CHECKPOINT,
   CLAIM,
@@ -32,7 +35,7 @@ import {
 } from "./redis-queue-scripts.js";
 import { isDeadLocalOwner } from "./worker-id.js";
 import type {
-  EnqueueRequest, EnqueueResult, FailOptions, Job, JobOutcome, JobQueue, JobState, JobStatus, Lease, ListOptions, QueueCounts,
+  CountOptions, EnqueueRequest, EnqueueResult, FailOptions, Job, JobOutcome, JobQueue, JobState, JobStatus, Lease, ListOptions, QueueCounts,
 } from "./types.js";
 
 export interface RedisJobQueueOptions {
@@ -240,15 +243,47 @@ export class RedisJobQueue implements JobQueue {
 
   async list(options: ListOptions = {}): Promise<Job[]> {
     const limit = options.limit ?? 100;
-    const index = this.#key(options.repo ? `index:repo:${options.repo}` : "index:all");
-    const page = Math.max(limit, 50);
-    const jobs: Job[] = [];
-    for (let start = 0; jobs.length < limit; start += page) {
-      const ids = await this.#client.zrevrange(index, start, start + page - 1);
-      if (ids.length === 0) break;
-      jobs.push(...(await this.#read(ids)).filter((job) => !options.state || job.state === options.state));
+    const offset = Math.max(0, options.offset ?? 0);
+    const index = this.#index(options);
+    if (!options.state) {
+      // Without a state filter the index is the listing: one range, one pipelined read.
+      return this.#read(await this.#client.zrevrange(index, offset, offset + limit - 1), options.summary);
     }
-    return jobs.slice(0, limit);
+    // A state filter walks the index reading only each job's state, then reads the page's jobs once.
+    const ids = await this.#idsInState(index, options.state, offset + limit);
+    return this.#read(ids.slice(offset), options.summary);
+  }
+
+  async count(options: CountOptions = {}): Promise<number> {
+    const index = this.#index(options);
+    if (!options.state) return this.#client.zcard(index);
+    if (!options.repo) return (await this.counts())[options.state];
+    return (await this.#idsInState(index, options.state, Number.POSITIVE_INFINITY)).length;
+  }
+
+  async appendData(id: string, key: string, item: Record<string, unknown>, keep: number): Promise<Job | undefined> {
+    const appended = await APPEND_DATA.run(this.#client, [this.#jobKey(id)], [`${DATA_FIELD}${key}`, JSON.stringify(item), Math.max(1, keep), this.#clock.now()]);
+    return appended === 1 ? this.get(id) : undefined;
+  }
+
+  #index(options: CountOptions): string {
+    return this.#key(options.repo ? `index:repo:${options.repo}` : "index:all");
+  }
+
+  /** The ids (newest first) of up to `wanted` jobs in `state`, from an index, reading 200 states per round trip. */
+  async #idsInState(index: string, state: JobState, wanted: number): Promise<string[]> {
+    const found: string[] = [];
+    for (let start = 0; found.length < wanted; start += STATE_SCAN_PAGE) {
+      const ids = await this.#client.zrevrange(index, start, start + STATE_SCAN_PAGE - 1);
+      if (ids.length === 0) break;
+      const pipeline = this.#client.pipeline();
+      for (const id of ids) pipeline.hget(this.#jobKey(id), "state");
+      const states = (await pipeline.exec()) ?? [];
+      ids.forEach((id, position) => {
+        if (states[position]?.[1] === state && found.length < wanted) found.push(id);
+      });
+    }
+    return found;
   }
 
   async counts(): Promise<QueueCounts> {
@@ -305,18 +340,34 @@ export class RedisJobQueue implements JobQueue {
     if (this.#ownsClient) await closeRedis(this.#client);
   }
 
-  /** The jobs of these ids that still exist, in the same order, read in one round trip. */
-  async #read(ids: string[]): Promise<Job[]> {
+  /** The jobs of these ids that still exist, in the same order, read in one round trip; a summary reads no trace. */
+  async #read(ids: string[], summary = false): Promise<Job[]> {
     if (ids.length === 0) return [];
     const pipeline = this.#client.pipeline();
-    for (const id of ids) pipeline.hgetall(this.#jobKey(id));
+    for (const id of ids) {
+      if (summary) pipeline.hmget(this.#jobKey(id), ...SUMMARY_FIELDS);
+      else pipeline.hgetall(this.#jobKey(id));
+    }
     const replies = (await pipeline.exec()) ?? [];
-    return replies.flatMap(([error, fields]) => {
+    return replies.flatMap(([error, reply]) => {
       if (error) throw error;
-      const job = jobFromHash(fields as Record<string, string>);
+      const fields = summary ? summaryFields(reply as Array<string | null>) : (reply as Record<string, string>);
+      const job = jobFromHash(fields);
       return job ? [job] : [];
     });
   }
+}
+
+/** Jobs whose state is read per round trip when a listing filters by state. */
+const STATE_SCAN_PAGE = 200;
+
+function summaryFields(values: Array<string | null>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  SUMMARY_FIELDS.forEach((field, position) => {
+    const value = values[position];
+    if (value !== null && value !== undefined) fields[field] = value;
+  });
+  return fields;
 }
 
 /** Changes as the scripts take them: a count, the fields to delete, then field/value pairs. */

@@ -6,8 +6,30 @@ import { closeCheckpointer, ensureCheckpointer, type Db } from "./sqlite-databas
 import { parseData, rowToJob, type JobRow } from "./sqlite-job-row.js";
 import { isDeadLocalOwner } from "./worker-id.js";
 import type {
-  EnqueueRequest, EnqueueResult, FailOptions, Job, JobOutcome, JobQueue, JobState, JobStatus, Lease, ListOptions, QueueCounts,
+  CountOptions, EnqueueRequest, EnqueueResult, FailOptions, Job, JobOutcome, JobQueue, JobState, JobStatus, Lease, ListOptions, QueueCounts,
 } from "./types.js";
+
+/** Every column but `data`, for a summary listing. */
+const ROW_COLUMNS =
+  "id, repo, issue, trigger, command, state, step, attempts, created_at, updated_at, run_after, lease_owner, lease_until, " +
+  "cancel_requested, installation_id, actor, pr_url, checks, tokens, error";
+const SUMMARY_DATA =
+  "CASE WHEN json_valid(data) AND json_type(data, '$.costUsd') IN ('integer', 'real') " +
+  "THEN json_object('costUsd', json_extract(data, '$.costUsd')) ELSE '{}' END";
+
+function filters(options: CountOptions): { where: string; params: Array<string | number> } {
+  const clauses: string[] = [];
+  const params: Array<string | number> = [];
+  if (options.state) {
+    clauses.push("state = ?");
+    params.push(options.state);
+  }
+  if (options.repo) {
+    clauses.push("repo = ?");
+    params.push(options.repo);
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", params };
+}
 
 export class SqliteJobQueue implements JobQueue {
   readonly #db: Db;
@@ -222,21 +244,34 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async list(options: ListOptions = {}): Promise<Job[]> {
-    const clauses: string[] = [];
-    const params: Array<string | number> = [];
-    if (options.state) {
-      clauses.push("state = ?");
-      params.push(options.state);
-    }
-    if (options.repo) {
-      clauses.push("repo = ?");
-      params.push(options.repo);
-    }
-    const where = clauses.length ? `WHERE ${clauses.join(" AND ")}` : "";
-    params.push(options.limit ?? 100);
-    return this.#sql<Array<string | number>, JobRow>(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+    const { where, params } = filters(options);
+    params.push(options.limit ?? 100, Math.max(0, options.offset ?? 0));
+    const order = "ORDER BY created_at DESC, rowid DESC";
+    // A summary reads no run trace: `data` is cut down to the cost inside SQLite, before it is parsed here, and only
+    // for the page's rows (picked first by rowid): else the sort would cut every matching row's data, traces and all.
+    const sql = options.summary
+      ? `SELECT ${ROW_COLUMNS}, ${SUMMARY_DATA} AS data FROM jobs WHERE rowid IN (SELECT rowid FROM jobs ${where} ${order} LIMIT ? OFFSET ?) ${order}`
+      : `SELECT * FROM jobs ${where} ${order} LIMIT ? OFFSET ?`;
+    return this.#sql<Array<string | number>, JobRow>(sql)
       .all(...params)
       .map(rowToJob);
+  }
+
+  async count(options: CountOptions = {}): Promise<number> {
+    const { where, params } = filters(options);
+    return this.#sql<Array<string | number>, { count: number }>(`SELECT COUNT(*) AS count FROM jobs ${where}`).get(...params)?.count ?? 0;
+  }
+
+  async appendData(id: string, key: string, item: Record<string, unknown>, keep: number): Promise<Job | undefined> {
+    const append = this.#db.transaction((): Job | undefined => {
+      const row = this.#sql<[string], JobRow>("SELECT * FROM jobs WHERE id = ?").get(id);
+      if (!row) return undefined;
+      const data = parseData(row.data);
+      const items = [...(Array.isArray(data[key]) ? (data[key] as unknown[]) : []), item].slice(-Math.max(1, keep));
+      this.#sql("UPDATE jobs SET data = ?, updated_at = ? WHERE id = ?").run(JSON.stringify({ ...data, [key]: items }), this.#clock.now(), id);
+      return this.#getSync(id);
+    });
+    return append.immediate();
   }
 
   async counts(): Promise<QueueCounts> {

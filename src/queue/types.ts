@@ -84,9 +84,19 @@ export interface FailOptions {
 
 export interface ListOptions {
   limit?: number;
+  /** Jobs skipped first (newest-first order), for pages. */
+  offset?: number;
   state?: JobState;
   repo?: string;
+  /**
+   * Listings (the dashboard's job table): `data` holds only what `toRecord` reads (`costUsd`), so a page of jobs
+   * never reads their run traces.
+   */
+  summary?: boolean;
 }
+
+/** Which jobs `count` counts: the same filters as `list`. */
+export type CountOptions = Pick<ListOptions, "state" | "repo">;
 
 export interface QueueCounts {
   queued: number;
@@ -124,6 +134,13 @@ export interface JobQueue {
   /** The issue's latest job in brief: what intake needs on every event, without reading the whole job. */
   latestStatus(repo: string, issue: number): Promise<JobStatus | undefined>;
   list(options?: ListOptions): Promise<Job[]>;
+  /** How many jobs `list` would find with these filters and no limit (the dashboard's page count). */
+  count(options?: CountOptions): Promise<number>;
+  /**
+   * Appends `item` to the array kept at `data[key]` of a job in any state (no lease needed), keeping the newest
+   * `keep` items: an audit trail beside the checkpoint (the dashboard's actions). Undefined when there is no such job.
+   */
+  appendData(id: string, key: string, item: Record<string, unknown>, keep: number): Promise<Job | undefined>;
   counts(): Promise<QueueCounts>;
   /**
    * Records a one-time key (a replayed event's identity) for `ttlMs`: true when it was not already recorded, false

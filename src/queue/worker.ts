@@ -38,6 +38,8 @@ export class Worker {
   readonly #options: Required<Omit<WorkerOptions, "gate" | "onFinished" | "workerId">> &
     Pick<WorkerOptions, "gate" | "onFinished">;
   readonly #running = new Map<string, AbortController>();
+  /** Each running job's heartbeat, to run at once when a cancel was requested in this process. */
+  readonly #beats = new Map<string, () => void>();
   #loops: Promise<void>[] = [];
   #stopped = true;
   readonly #waiters = new Set<() => void>();
@@ -79,6 +81,11 @@ export class Worker {
     });
     await Promise.race([Promise.all(this.#loops), grace]);
     clearTimeout(timer);
+  }
+
+  /** A cancel was requested for this job (the dashboard): when it runs here, it stops now, not at the next heartbeat. */
+  checkCancellation(jobId: string): void {
+    this.#beats.get(jobId)?.();
   }
 
   get activeJobs(): number {
@@ -123,8 +130,8 @@ export class Worker {
     const controller = new AbortController();
     this.#running.set(job.id, controller);
     let cancelReason: string | undefined;
-    const heartbeat = setInterval(() => {
-      queue
+    const beat = () => {
+      void queue
         .heartbeat(lease, leaseMs)
         .then(({ ok, cancelRequested }) => {
           if (cancelRequested) {
@@ -135,7 +142,9 @@ export class Worker {
           }
         })
         .catch((error: unknown) => log.warn({ err: error }, "Heartbeat failed; will try again"));
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    };
+    const heartbeat = setInterval(beat, Math.max(50, Math.floor(leaseMs / 3)));
+    this.#beats.set(job.id, beat);
 
     log.info({ attempt: job.attempts, trigger: job.trigger }, "Job started");
     let finished: Job | undefined;
@@ -158,6 +167,7 @@ export class Worker {
     } finally {
       clearInterval(heartbeat);
       this.#running.delete(job.id);
+      this.#beats.delete(job.id);
     }
     if (finished && finished.state !== "queued") this.#options.onFinished?.(finished);
   }

@@ -1,4 +1,4 @@
-// The dashboard over HTTP: the External Integrations page, token login by cookie, the JSON API and retry.
+// The dashboard over HTTP: the External Integrations page, sign-in by session cookie, the JSON API and retry.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -42,6 +42,9 @@ describe("dashboard", () => {
     expect(login.status).toBe(303);
     const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
     expect(login.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Strict/);
+    // The cookie holds a random session id, never the token itself.
+    expect(cookie).toMatch(/^venom_session=[A-Za-z0-9_-]{43}$/);
+    expect(login.headers.get("set-cookie")).not.toContain(token);
 
     const page = await fetch(`${url}/venom`, { headers: { cookie } });
     expect(page.status).toBe(200);

@@ -191,6 +191,20 @@ describe("review follow-ups", () => {
     expect(bareGit("log", "-1", "--format=%B", newHead)).toContain(`Co-authored-by: reviewer <${numericId("reviewer")}+reviewer@users.noreply.github.com>`);
     expect(github.checks.checkRuns(repo, newHead).filter((run) => run.name === "Venom").map((run) => run.history)).toEqual([["in_progress", "completed/success"]]);
 
+    // The round's run page: its step and the Coder's phases, the round's tool calls, the checks.
+    const detail = (await (await fetch(`${venom.url}/venom/api/jobs/${job.id}`)).json()) as {
+      steps: Array<{ name: string; kind: string; startedAt: string; endedAt?: string }>;
+      toolCalls: Array<{ agent: string; name: string; arguments: string; ok: boolean }>;
+      checks: { result: string } | null;
+    };
+    expect(detail.steps.filter((step) => step.kind === "step").map((step) => step.name)).toEqual(["follow_up"]);
+    expect(detail.steps.map((step) => step.name)).toEqual(expect.arrayContaining(["coding", "validating", "commit"]));
+    expect(detail.steps.every((step) => step.endedAt !== undefined)).toBe(true);
+    const roundEdit = detail.toolCalls.find((call) => call.name === "str_replace");
+    expect(roundEdit).toMatchObject({ agent: "coder", ok: true });
+    expect(roundEdit?.arguments).toContain("return x * 2;");
+    expect(detail.checks).toMatchObject({ result: "passed" });
+
     const sha7 = newHead.slice(0, 7);
     const answers = replies(pull);
     expect(answers.map((reply) => reply.inReplyTo).sort()).toEqual([...comments].sort());

@@ -155,6 +155,28 @@ describe("Issue-to-PR pipeline", () => {
     expect(job.prUrl).toMatch(new RegExp(`/${repo}/pull/\\d+$`));
     expect(job.tokens).toBeGreaterThan(0);
 
+    // The dashboard's run page: the steps with their times, the agents' tool calls in order, the checks' output.
+    const detail = (await (await fetch(`${venom.url}/venom/api/jobs/${job.id}`)).json()) as {
+      steps: Array<{ name: string; kind: string; startedAt: string; endedAt?: string }>;
+      toolCalls: Array<{ agent: string; name: string; arguments: string; result: string; ok: boolean }>;
+      checks: { result: string; output: string } | null;
+      plan: { summary: string } | null;
+      prUrl: string;
+      statusCommentUrl: string | null;
+    };
+    expect(detail.steps.filter((step) => step.kind === "step").map((step) => step.name)).toEqual([
+      "intake", "workspace", "plan", "code", "commit", "pull_request", "notify",
+    ]);
+    expect(detail.steps.every((step) => step.endedAt !== undefined && step.endedAt >= step.startedAt)).toBe(true);
+    const calls = detail.toolCalls.map((call) => `${call.agent}:${call.name}`);
+    expect(calls).toContain("architect:submit_plan");
+    expect(calls.indexOf("coder:str_replace")).toBeGreaterThan(calls.indexOf("architect:submit_plan"));
+    expect(detail.toolCalls.find((call) => call.name === "str_replace")?.arguments).toContain("return a + b;");
+    expect(detail.checks).toMatchObject({ result: "passed" });
+    expect(detail.plan?.summary).toEqual(expect.any(String));
+    expect(detail.prUrl).toBe(job.prUrl);
+    expect(detail.statusCommentUrl).toMatch(new RegExp(`/${repo}/issues/${issue.number}#issuecomment-\\d+$`));
+
     expect(github.readFile(repo, `issue-${issue.number}`, "calc.js")).toContain("return a + b;");
     expect(github.readFile(repo, "main", "calc.js")).toContain("return a - b;");
     const pulls = pullsFor(issue.number);

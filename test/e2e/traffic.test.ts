@@ -73,8 +73,10 @@ describe("traffic control in the app", () => {
     const body = (await first.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(["error", "message", "retry_after_seconds"]);
     expect(body).toMatchObject({ error: "rate_limit_exceeded", retry_after_seconds: Number(retryAfter) });
-    // A name the client merely claims buys no bucket of its own: the address is still over its limit.
-    expect((await fetch(`${url}/venom/api/jobs`, { headers: { "x-actor": "someone-else" } })).status).toBe(429);
+    // A name the client merely claims buys no bucket of its own (a fresh one would take 200): the address is still
+    // over its limit, refilled by 20 a second at most, however slowly this machine sends the next 100.
+    const claimed = await burst(100, () => fetch(`${url}/venom/api/jobs`, { headers: { "x-actor": "someone-else" } }));
+    expect(claimed.filter((response) => response.status === 429).length).toBeGreaterThan(0);
   });
 
   it("never limits /healthz or /metrics", async () => {

@@ -15,6 +15,7 @@ import { publishCommit, type Published } from "../publish-commit.js";
 import { coAuthorTrailer, findRequester } from "../requester.js";
 import { closeRunCheck, openRunCheck, type RunCheckTarget } from "../run-check.js";
 import { scanDiffForSecrets } from "../secret-scan.js";
+import { TraceRecorder } from "../trace-recorder.js";
 import { ChangeSet } from "../tools/change-set.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { writerCheck, type PermissionRequest } from "../writer-check.js";
@@ -31,7 +32,7 @@ import { nextRound, withRoundLine } from "./round-lines.js";
 const PUSH_ATTEMPTS = 3;
 
 export async function runFollowUp(context: JobContext, deps: IssueJobDependencies): Promise<JobOutcome> {
-  const { job, log, signal } = context;
+  const { job } = context;
   const saved = followUpCheckpoint(job.data);
   const save = async (patch: Partial<FollowUpCheckpoint>, tokens?: number): Promise<void> => {
     Object.assign(saved, patch);
@@ -39,6 +40,27 @@ export async function runFollowUp(context: JobContext, deps: IssueJobDependencie
   };
   const octokit = await deps.github.forInstallation(job.installationId);
   const mask = createMasker(deps.config.secrets);
+  // The run page of the round: its steps, the Coder's tool calls and the checks, as the issue run records them.
+  const recorder = new TraceRecorder(context, mask);
+  await recorder.enterStep("follow_up");
+  try {
+    return await followUpRound(context, deps, { saved, save, octokit, mask, recorder });
+  } finally {
+    await recorder.finish();
+  }
+}
+
+interface RoundSetup {
+  saved: FollowUpCheckpoint;
+  save: (patch: Partial<FollowUpCheckpoint>, tokens?: number) => Promise<void>;
+  octokit: Awaited<ReturnType<IssueJobDependencies["github"]["forInstallation"]>>;
+  mask: (text: string) => string;
+  recorder: TraceRecorder;
+}
+
+async function followUpRound(context: JobContext, deps: IssueJobDependencies, setup: RoundSetup): Promise<JobOutcome> {
+  const { job, log, signal } = context;
+  const { saved, save, octokit, mask, recorder } = setup;
   const issue = new GitHubIssue(octokit, job.repo, job.issue, { mask });
   const thread = new PullRequestThread(octokit, job.repo, mask);
   const botLogin = await deps.botLogin();
@@ -111,7 +133,7 @@ export async function runFollowUp(context: JobContext, deps: IssueJobDependencie
       } else {
         if (!saved.reported) await report(`(${who}): working on it…`);
         const roundFeedback = gated.feedback;
-        ({ checks, tokens } = await codeRound({ context, deps, workspace, token, branch, pullNumber: pull.number, feedback: roundFeedback, save, details, comments, botLogin, repoConfig, previousPlan: previous?.plan, thread }));
+        ({ checks, tokens } = await codeRound({ context, deps, workspace, token, branch, pullNumber: pull.number, feedback: roundFeedback, save, details, comments, botLogin, repoConfig, previousPlan: previous?.plan, thread, recorder }));
       }
     }
 
@@ -172,6 +194,8 @@ interface CodeRoundInput {
   repoConfig: RepoConfig;
   previousPlan: Plan | undefined;
   thread: PullRequestThread;
+  /** The round's trace: the Coder's phases and tool calls, the checks. */
+  recorder: TraceRecorder;
 }
 
 /** One Coder round (no Architect), the Guardian's checks, then exactly the model's files committed and pushed without force. */
@@ -202,7 +226,9 @@ async function codeRound(input: CodeRoundInput): Promise<{ checks: NonNullable<J
     budget,
     log,
     signal,
-    onPhase: (phase) => context.checkpoint({ step: phase }),
+    // The job's step and the round's trace show the agents' phase; the run page lists every tool call (run-trace.ts).
+    onPhase: (phase) => input.recorder.enterPhase(phase),
+    onToolCall: (agent, name, args, result) => input.recorder.toolCall(agent, name, args, result),
     existingPlan: input.previousPlan ?? planFromFeedback(feedback),
     changes,
     followUp: followUpPrompt(feedback, await input.thread.diff(input.pullNumber)),
@@ -210,7 +236,9 @@ async function codeRound(input: CodeRoundInput): Promise<{ checks: NonNullable<J
     instructions: cachedReader((filePath) => new GitHubIssue(octokit, job.repo, job.issue).defaultBranchFile(filePath)),
   });
   const summary = agents.coderSummary ?? "";
-  await context.checkpoint({ step: "commit", tokens: budget.used, data: costData(budget) });
+  input.recorder.trace.checks(agents.checks, agents.checksSummary, agents.checksOutput);
+  await input.recorder.enterPhase("commit");
+  await context.checkpoint({ tokens: budget.used, data: costData(budget) });
 
   await workspace.keepOnly(changes.entries());
   if ((await workspace.changedFiles()).length === 0) {

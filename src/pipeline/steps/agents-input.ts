@@ -15,6 +15,8 @@ export function agentsInput(run: IssueRun, deps: IssueJobDependencies): AgentsIn
     signal: run.signal,
     // The job's step shows the agents' phase: planning, coding, validating.
     onPhase: (phase) => run.phase(phase),
+    // The run page lists every tool call in order (trimmed, capped: see run-trace.ts).
+    onToolCall: (agent, name, args, result) => run.recordToolCall(agent, name, args, result),
     instructions: run.need("instructions"),
     // The status comment lists every instruction file that reached a prompt, the Architect's and the Coder's.
     onInstructions: (paths) => {

@@ -13,6 +13,7 @@ export async function codeStep(run: IssueRun, deps: IssueJobDependencies): Promi
   run.artifacts.changes = changes;
   const agents = await runAgents({ ...agentsInput(run, deps), existingPlan: plan, changes });
   run.artifacts.agents = agents;
+  run.trace.checks(agents.checks, agents.checksSummary, agents.checksOutput);
   run.record({
     tokens: run.need("budget").used,
     checks: { result: agents.checks, summary: agents.checksSummary },

@@ -59,10 +59,13 @@ export async function intakeStep(run: IssueRun, deps: IssueJobDependencies): Pro
     await run.publish();
   }
   run.artifacts.repoConfig = repoConfig;
+  // The dashboard shows the title; saved with the reaction's checkpoint when that one is due, else alone when it changed.
+  const title = details.title.slice(0, 300);
+  if (run.checkpoint.title !== title && run.checkpoint.reacted) await run.save({ title });
   if (!run.checkpoint.reacted) {
     // A reaction is a courtesy: a GitHub that refuses it must not stop the run.
     await issue.react("eyes", run.checkpoint.triggerCommentId).catch((error: unknown) => run.log.warn({ err: error }, "Could not react 👀 on the issue"));
-    await run.save({ reacted: true });
+    await run.save({ reacted: true, title });
   }
   if (details.isPullRequest) throw new VenomError("user", `#${job.issue} is a pull request; Venom works on issues.`);
   if (!deps.llm) throw new VenomError("user", "No LLM is configured; set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) and retry.");

@@ -58,4 +58,18 @@ describe("StatusCache", () => {
     expect(cache.snapshot()).toMatchObject({ integrations: initial, checkedAt: null });
     expect(probes).toBe(2);
   });
+
+  it("re-probes one integration now and keeps its answer beside the others' last status", async () => {
+    const both: IntegrationStatus[] = [...probed, { name: "slack", configured: true, connected: true, detail: "ok" }];
+    const cache = new StatusCache({
+      probe: async () => both,
+      initial: () => initial,
+      probeOne: async (name) => (name === "slack" ? { name, configured: true, connected: false, detail: "HTTP 404" } : undefined),
+    });
+    cache.snapshot();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await cache.check("nope")).toBeUndefined();
+    expect(await cache.check("slack")).toEqual({ name: "slack", configured: true, connected: false, detail: "HTTP 404" });
+    expect(cache.snapshot().integrations).toEqual([probed[0], { name: "slack", configured: true, connected: false, detail: "HTTP 404" }]);
+  });
 });

@@ -246,6 +246,44 @@ export function describeJobQueueContract(
       expect(await queue.get(first.job.id)).toMatchObject({ state: "failed", error: "boom", trigger: "label" });
     });
 
+    it("pages a listing with offset and filters, counts it, and lists summaries without the run trace", async () => {
+      const { queue, peer, leaseMs } = harness;
+      const failed = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+      const lease = await queue.claim("w", leaseMs);
+      await queue.checkpoint(lease!, { data: { costUsd: 0.25, trace: { toolCalls: [{ name: "read_file" }] } } });
+      await queue.fail(lease!, "boom");
+      const queued: string[] = [];
+      for (let issue = 2; issue <= 6; issue += 1) queued.push((await queue.enqueue({ repo: "o/r", issue, trigger: "label" })).job.id);
+      const other = await queue.enqueue({ repo: "x/y", issue: 1, trigger: "assign" });
+      const ids = (jobs: Array<{ id: string }>) => jobs.map((job) => job.id);
+      const newest = [...queued].reverse();
+      expect(ids(await peer.list({ limit: 2, offset: 1 }))).toEqual(newest.slice(0, 2));
+      expect(ids(await peer.list({ repo: "o/r", limit: 2, offset: 4 }))).toEqual([newest[4], failed.job.id]);
+      expect(ids(await peer.list({ state: "queued", repo: "o/r", limit: 2, offset: 3 }))).toEqual(newest.slice(3, 5));
+      expect(ids(await peer.list({ state: "queued", limit: 2, offset: 0 }))).toEqual([other.job.id, newest[0]]);
+      expect(await peer.list({ state: "queued", offset: 50 })).toEqual([]);
+      expect(await peer.count()).toBe(7);
+      expect(await peer.count({ repo: "o/r" })).toBe(6);
+      expect(await peer.count({ state: "queued" })).toBe(6);
+      expect(await peer.count({ state: "failed", repo: "o/r" })).toBe(1);
+      expect(await peer.count({ state: "failed", repo: "x/y" })).toBe(0);
+      const [summary] = await peer.list({ state: "failed", summary: true });
+      expect(summary).toMatchObject({ id: failed.job.id, state: "failed", error: "boom", data: { costUsd: 0.25 } });
+      expect(summary?.data.trace).toBeUndefined();
+      expect(toRecord(summary!)).toEqual(toRecord((await peer.get(failed.job.id))!));
+    });
+
+    it("appends audit items to a job's data in any state, keeping the newest", async () => {
+      const { queue, peer } = harness;
+      const { job } = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label", data: { commentId: 7 } });
+      for (let n = 1; n <= 4; n += 1) await peer.appendData(job.id, "actions", { at: `t${n}`, action: "retry", by: "dashboard" }, 3);
+      const updated = await queue.get(job.id);
+      expect(updated?.data.actions).toEqual([2, 3, 4].map((n) => ({ at: `t${n}`, action: "retry", by: "dashboard" })));
+      expect(updated?.data.commentId).toBe(7);
+      expect(updated?.state).toBe("queued");
+      expect(await queue.appendData("no-such-job", "actions", { at: "t" }, 3)).toBeUndefined();
+    });
+
     it("remembers a one-time key until it expires, across handles, and forgets it on request", async () => {
       const { queue, peer, advance } = harness;
       expect(await queue.rememberOnce("comment:o/r#1", 400)).toBe(true);

@@ -8,7 +8,7 @@ import { SqliteJobQueue } from "../../../src/queue/sqlite-queue.js";
 import type { JobState } from "../../../src/queue/types.js";
 import { Worker, type JobHandler } from "../../../src/queue/worker.js";
 
-async function setup(handler: JobHandler, options: { gate?: { allowStart(): boolean } } = {}) {
+async function setup(handler: JobHandler, options: { gate?: { allowStart(): boolean }; leaseMs?: number } = {}) {
   const queue = new SqliteJobQueue(openDatabase(":memory:"));
   const log = await createLogger({ level: "silent", destination: new PassThrough() });
   const finished: string[] = [];
@@ -79,6 +79,27 @@ describe("Worker", () => {
     await until(async () => (await queue.get(job.id))?.state === "cancelled");
     await worker.stop();
     expect((await queue.get(job.id))?.state).toBe("cancelled");
+  });
+
+  it("stops a running job at once when told a cancel was requested (the dashboard), not at the next heartbeat", async () => {
+    const { queue, worker } = await setup(
+      async ({ signal }) => {
+        await sleep(10_000, undefined, { signal });
+        return {};
+      },
+      { leaseMs: 60_000 },
+    );
+    const { job } = await queue.enqueue({ repo: "o/r", issue: 1, trigger: "label" });
+    worker.start();
+    await until(async () => (await queue.get(job.id))?.state === "running");
+    await queue.cancel("o/r", 1);
+    const asked = Date.now();
+    worker.checkCancellation(job.id);
+    await until(async () => (await queue.get(job.id))?.state === "cancelled");
+    await worker.stop();
+    expect((await queue.get(job.id))?.state).toBe("cancelled");
+    // The heartbeat comes every 20 s with this lease: the cancel did not wait for it.
+    expect(Date.now() - asked).toBeLessThan(3_000);
   });
 
   it("leaves a job interrupted by shutdown queued for the next start", async () => {
