@@ -17,6 +17,8 @@ export const TRIGGER_EVENTS = [
   "issues.labeled",
   "issues.assigned",
   "issue_comment.created",
+  // The app's pull request merged: the issue's project item moves to "done".
+  "pull_request.closed",
   // Follow-ups on the app's own pull requests: reviews and CI results.
   ...FOLLOW_UP_EVENTS,
 ] as const;

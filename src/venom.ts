@@ -9,6 +9,7 @@ import { JobEvents } from "./dashboard/job-events.js";
 import { StatusCache } from "./dashboard/status-cache.js";
 import { withApiVersion } from "./github/api-version.js";
 import { collectCiFailures } from "./github/ci-failures.js";
+import { CheckEvents } from "./github/head-checks.js";
 import { asRequest, GitHubClients, triggerAssignee } from "./github/clients.js";
 import { withInstallationTokenRefresh } from "./github/installation-token.js";
 import { createHealthRoute } from "./http/health.js";
@@ -17,7 +18,7 @@ import type { RouteHandler } from "./http/respond.js";
 import { createHttpServer, listen } from "./http/server.js";
 import { DeliveryDispatcher } from "./intake/dispatcher.js";
 import { Intake } from "./intake/intake.js";
-import { PermissionCache } from "./github/permissions.js";
+import { PermissionCache, type PermissionRequest } from "./github/permissions.js";
 import { RepoLabelCache } from "./intake/repo-label.js";
 import { Poller } from "./intake/poller.js";
 import { createWebhookEndpoint } from "./intake/webhook-endpoint.js";
@@ -45,6 +46,13 @@ import { KeptWorkspacePruner } from "./pipeline/follow-up/workspace-pruner.js";
 import { Notifier } from "./skills/notify/notifier.js";
 import { createChannelSenders } from "./skills/notify/senders.js";
 import { throughTraffic } from "./skills/notify/through-traffic.js";
+import { createSlackChat } from "./skills/notify/slack-chat.js";
+import { SlackRunMessages } from "./pipeline/slack-run-messages.js";
+import { savedCheckpoint } from "./pipeline/run-checkpoint.js";
+import { ChatActions } from "./intake/chat/chat-actions.js";
+import { createSlackActionsRoute } from "./intake/chat/slack-actions-route.js";
+import { createTeamsActionsRoute } from "./intake/chat/teams-actions-route.js";
+import { ACTIONS_KEY, MAX_ACTIONS } from "./dashboard/job-view.js";
 import { PlatformSkill } from "./skills/platform.js";
 import { Integrator, Orchestrator } from "./api/orchestrator.js";
 import { sandboxIntegration } from "./pipeline/sandbox/sandbox-integration.js";
@@ -188,6 +196,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     ...Object.values(skillIntegrations),
   ];
   const maxAttempts = options.maxAttempts ?? 3;
+  // `checks: ci`: intake's check events wake the run waiting for that commit's CI.
+  const checkEvents = new CheckEvents();
   // CI follow-ups read the failing runs: the app's own check runs are not CI to fix; logs are masked of secrets.
   const ciCollector = { appId: config.github.appId, mask: createMasker(config.secrets) };
   const worker = new Worker({
@@ -207,6 +217,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
         runGuard: new RunGuard({ limit: traffic.settings.runsPerIssuePerHour, degraded: traffic, log: log.child({ name: "run-guard" }) }),
         approvedPlan: approvedPlanFrom(queue),
         previousRun: previousRunFrom(queue),
+        checkEvents,
         takePendingFeedback: pendingFeedbackFrom(queue),
         ciFailures: async (feedback, where) =>
           (await collectCiFailures(asRequest(await github.forInstallation(where.installationId)), where.repo, feedback.headSha, ciCollector)).failures,
@@ -243,6 +254,13 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     }),
     log: log.child({ name: "intake" }),
     onQueued: () => worker.notify(),
+    // The app's PR merged: the issue's project item moves to "done" (loaded with the pipeline, only when it happens).
+    onCheckCompleted: (repo, sha) => checkEvents.notify(repo, sha),
+    onMerged: async (merged) =>
+      (await import("./pipeline/integrations/merged-pull-request.js")).moveMergedIssue(
+        { config, github, botLogin: lookupBotLogin, log: log.child({ name: "project" }) },
+        merged,
+      ),
   });
   const dispatcher = new DeliveryDispatcher({
     inbox,
@@ -295,6 +313,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     webBaseUrl: config.github.webBaseUrl,
     log: log.child({ name: "dashboard" }),
   });
+  // Slack app mode: one message per run, edited in place as it advances.
+  const stopSlackMessages = subscribeSlackRunMessages(config, queue, traffic, log);
   const routes: RouteHandler[] = [
     inbound,
     createHealthRoute(() => ({ mode: config.github.mode, activeJobs: worker.activeJobs ?? 0 })),
@@ -308,6 +328,8 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
       onOutcome: (event, outcome) => metrics.countDelivery(event, outcome),
       log: log.child({ name: "webhooks" }),
     }),
+    // Before the dashboard's routes: these authenticate by Slack's and Teams' signatures, not the dashboard token.
+    ...createChatRoutes({ config, queue, github, permissions, traffic, worker, log }),
     createDashboardRoutes({
       queue,
       auth: dashboardAuth,
@@ -391,6 +413,7 @@ export async function createVenom(options: VenomOptions = {}): Promise<Venom> {
     async stop() {
       // Event streams never go idle: ended first, or closing the server would wait for them.
       jobEvents.close();
+      stopSlackMessages();
       if (server) {
         const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
         server.closeIdleConnections();
@@ -431,4 +454,93 @@ function lazyIssueJobHandler(dependencies: IssueJobDependencies): JobHandler {
 
 function isRedisInbox(inbox: DeliveryInbox): inbox is RedisInbox {
   return "recover" in inbox && typeof (inbox as Partial<RedisInbox>).recover === "function";
+}
+
+/** The Slack app's run messages (SLACK_BOT_TOKEN and SLACK_CHANNEL), fed by the queue's changes; returns the unsubscribe. */
+function subscribeSlackRunMessages(config: VenomConfig, queue: ObservedJobQueue, traffic: TrafficControl, log: Logger): () => void {
+  const slack = config.chat.slack;
+  if (!slack.botToken || !slack.channel) return () => undefined;
+  const messages = new SlackRunMessages({
+    queue,
+    chat: createSlackChat({
+      token: slack.botToken,
+      apiUrl: slack.apiUrl,
+      through: (method, call) => traffic.run("slack", method, call, { retry: false }),
+    }),
+    channel: slack.channel,
+    webBaseUrl: config.github.webBaseUrl,
+    ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
+    log: log.child({ name: "slack" }),
+  });
+  return queue.onChange((job) => messages.onChange(job));
+}
+
+/** `POST /venom/slack/actions` (SLACK_SIGNING_SECRET) and `POST /venom/teams/actions` (TEAMS_OUTGOING_SECRET), each when configured. */
+function createChatRoutes(deps: {
+  config: VenomConfig;
+  queue: JobQueue;
+  github: GitHubClients;
+  permissions: PermissionCache;
+  traffic: TrafficControl;
+  worker: Worker;
+  log: Logger;
+}): RouteHandler[] {
+  const { config, queue, github, log } = deps;
+  const { slack, teams } = config.chat;
+  if (!slack.signingSecret && !teams.outgoingSecret) return [];
+  const actions = new ChatActions({
+    queue,
+    permissions: deps.permissions,
+    requestFor: async (job) => {
+      let installationId = job.installationId;
+      if (installationId === undefined && config.github.mode === "app") {
+        const [owner = "", name = ""] = job.repo.split("/");
+        installationId = await github.installationFor(owner, name);
+      }
+      return (await github.forInstallation(installationId)).request as unknown as PermissionRequest;
+    },
+    // The same plan-only test as the pipeline's approved plan (approved-plan.ts).
+    isPlanOnly: (job) => job.command === "plan" || savedCheckpoint(job.data).planOnly === true,
+    // The dashboard's per-job action log (GET /venom/api/jobs/:id shows it).
+    record: async (job, entry) => void (await queue.appendData(job.id, ACTIONS_KEY, { at: new Date().toISOString(), ...entry }, MAX_ACTIONS)),
+    log: log.child({ name: "chat" }),
+    onQueued: () => deps.worker.notify(),
+    onCancelRequested: (jobId) => deps.worker.checkCancellation(jobId),
+  });
+  const routes: RouteHandler[] = [];
+  if (slack.signingSecret) {
+    // Replies go only to Slack (or, in tests, the SLACK_API_URL host): a response_url is text from the request.
+    const replyOrigins = new Set(["https://hooks.slack.com", new URL(slack.apiUrl).origin]);
+    const slackFetch = deps.traffic.fetchFor("slack", { retry: false });
+    routes.push(
+      createSlackActionsRoute({
+        signingSecret: slack.signingSecret,
+        users: slack.users,
+        actions,
+        rememberOnce: (key, ttlMs) => queue.rememberOnce(key, ttlMs),
+        reply: async (responseUrl, text) => {
+          if (!replyOrigins.has(new URL(responseUrl).origin)) return;
+          await slackFetch(responseUrl, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ response_type: "ephemeral", replace_original: false, text }),
+            signal: AbortSignal.timeout(10_000),
+          });
+        },
+        log: log.child({ name: "slack" }),
+      }),
+    );
+  }
+  if (teams.outgoingSecret) {
+    routes.push(
+      createTeamsActionsRoute({
+        secret: teams.outgoingSecret,
+        users: teams.users,
+        actions,
+        rememberOnce: (key, ttlMs) => queue.rememberOnce(key, ttlMs),
+        log: log.child({ name: "teams" }),
+      }),
+    );
+  }
+  return routes;
 }

@@ -6,6 +6,7 @@ import { getPrivateKey } from "@probot/get-private-key";
 // zod/mini: the same validation as zod with a fraction of its modules, since this runs at every start-up.
 import * as z from "zod/mini";
 import { ConfigError } from "../errors.js";
+import { chatSecrets, readChatEnv, type ChatConfig } from "./chat-env.js";
 import { parseModelPrices, type ModelPrices } from "./model-prices.js";
 import { readTrafficEnv } from "./traffic-env.js";
 import type { TrafficSettingsOverrides } from "./traffic-settings.js";
@@ -67,6 +68,8 @@ export interface VenomConfig {
     hfSearch: boolean;
     calendar: CalendarConfig;
   };
+  /** Slack app mode and the Teams outgoing webhook (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, TEAMS_OUTGOING_SECRET, …). */
+  chat: ChatConfig;
   /** Rate limits, exemptions and anti-loop caps (VENOM_RATE_LIMITS, VENOM_TRAFFIC_EXEMPT, …). */
   traffic: TrafficSettingsOverrides;
   /** Where the repository's code runs (VENOM_SANDBOX, VENOM_SANDBOX_NETWORK). */
@@ -212,6 +215,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
 
   const dataDir = path.resolve(cwd, e.VENOM_DATA_DIR ?? "./data");
   const traffic = readTrafficEnv(env);
+  const chat = readChatEnv(env);
   const secrets = [
     privateKey,
     e.WEBHOOK_SECRET,
@@ -225,6 +229,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
     e.VENOM_DASHBOARD_TOKEN,
     passwordOf(e.REDIS_URL),
     passwordOf(e.WEBHOOK_PROXY_URL) ?? e.WEBHOOK_PROXY_URL,
+    ...chatSecrets(chat),
   ].filter((value): value is string => typeof value === "string" && value.length > 0);
 
   return {
@@ -280,6 +285,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): VenomCo
         ...(e.VENOM_GOOGLE_API_URL ? { rootUrl: e.VENOM_GOOGLE_API_URL.endsWith("/") ? e.VENOM_GOOGLE_API_URL : `${e.VENOM_GOOGLE_API_URL}/` } : {}),
       },
     },
+    chat,
     traffic,
     sandbox: {
       mode: e.VENOM_SANDBOX ?? "auto",

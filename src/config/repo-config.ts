@@ -10,6 +10,29 @@ export { DEFAULT_PROTECTED_PATHS, REPO_CONFIG_PATH };
 
 const commands = z.array(z.string().trim().min(1, "commands must not be empty")).max(20, "at most 20 commands");
 
+/** A workflow as the Actions API names it: its file name (`ci.yml`) or numeric id; never a path. */
+export const WORKFLOW_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const workflow = z.string().trim().regex(WORKFLOW_NAME, "must be a workflow file name such as ci.yml (no path)");
+
+const optionName = z.string().trim().min(1).max(100);
+/** GitHub Projects (v2): the issue's item moves through these single-select options as the run goes. */
+const project = z
+  .object({
+    owner: z.string().trim().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "must be a GitHub organisation or user login"),
+    number: z.number().int().positive(),
+    field: optionName.default("Status"),
+    values: z
+      .object({
+        running: optionName.default("In progress"),
+        review: optionName.default("In review"),
+        done: optionName.default("Done"),
+        failed: optionName.default("Blocked"),
+      })
+      .strict()
+      .default({ running: "In progress", review: "In review", done: "Done", failed: "Blocked" }),
+  })
+  .strict();
+
 const schema = z
   .object({
     label: z.string().trim().min(1).max(50).optional(),
@@ -19,7 +42,9 @@ const schema = z
       .regex(/^[A-Za-z0-9._/-]+$/, "may use letters, digits, '.', '_', '-' and '/'")
       .default("issue-"),
     base: z.string().trim().min(1).optional(),
-    checks: commands.default([]),
+    // A list of commands the Guardian runs, or `ci`: the repository's own CI on the PR head decides.
+    checks: z.union([z.literal("ci"), commands], { error: 'expected a list of commands, or "ci"' }).default([]),
+    ci_timeout_minutes: z.number().int().min(1).max(360).default(30),
     setup: commands.default([]),
     protected_paths: z.array(z.string().trim().min(1)).default([]),
     max_iterations: z.number().int().min(1).max(200).default(30),
@@ -34,14 +59,29 @@ const schema = z
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, "must be a Docker image name such as node:20-bookworm-slim")
       .optional(),
+    project: project.optional(),
+    dispatch_after_pr: z.array(workflow).max(10, "at most 10 workflows").default([]),
   })
   .strict();
+
+/** Where a run's progress shows on a GitHub project (v2): the single-select field and its option per stage. */
+export interface ProjectSettings {
+  owner: string;
+  number: number;
+  field: string;
+  values: { running: string; review: string; done: string; failed: string };
+}
 
 export interface RepoConfig {
   label?: string;
   branchPrefix: string;
   base?: string;
+  /** The commands the Guardian runs; empty with `checks: ci`. */
   checks: string[];
+  /** `checks: ci`: no local commands; the PR head's check runs (other apps', Actions') are the checks' result. */
+  ciChecks: boolean;
+  /** `ci_timeout_minutes`: how long `checks: ci` waits for CI (default 30). */
+  ciTimeoutMinutes: number;
   setup: string[];
   /** Always includes the defaults (DEFAULT_PROTECTED_PATHS: .git, .github, CI definitions); the file's globs are added to them. */
   protectedPaths: string[];
@@ -56,6 +96,10 @@ export interface RepoConfig {
   maxCiRounds: number;
   /** The Docker image the checks run in when VENOM_SANDBOX picks Docker. */
   image?: string;
+  /** `project:` — off when absent. */
+  project?: ProjectSettings;
+  /** `dispatch_after_pr:` — workflows dispatched on the PR branch once the pull request is open. */
+  dispatchAfterPr: string[];
 }
 
 export function defaultRepoConfig(): RepoConfig {
@@ -85,7 +129,9 @@ export function parseRepoConfig(text: string | undefined): RepoConfig {
     ...(value.label ? { label: value.label } : {}),
     branchPrefix: value.branch_prefix,
     ...(value.base ? { base: value.base } : {}),
-    checks: value.checks,
+    checks: value.checks === "ci" ? [] : value.checks,
+    ciChecks: value.checks === "ci",
+    ciTimeoutMinutes: value.ci_timeout_minutes,
     setup: value.setup,
     protectedPaths: [...new Set([...DEFAULT_PROTECTED_PATHS, ...value.protected_paths])],
     maxIterations: value.max_iterations,
@@ -96,6 +142,8 @@ export function parseRepoConfig(text: string | undefined): RepoConfig {
     requirePlanApproval: value.require_plan_approval,
     maxCiRounds: value.max_ci_rounds,
     ...(value.image ? { image: value.image } : {}),
+    ...(value.project ? { project: value.project } : {}),
+    dispatchAfterPr: value.dispatch_after_pr,
   };
 }
 

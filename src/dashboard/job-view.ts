@@ -2,7 +2,7 @@
 //
 // JobListItem = the public job record (queue/types.ts JobRecord: id, repo, issue, trigger, state, step, attempts,
 // createdAt, updatedAt, prUrl?, checks?, tokens?, costUsd?, error?) plus `actor` (the GitHub login, or "poller",
-// "api", "dashboard", "loopback"; null when unknown) and `command` ("fix" | "plan"), and `issueUrl`.
+// "api", "dashboard", "loopback"; null when unknown) and `command` ("fix" | "plan" | "run"), and `issueUrl`.
 //
 // RunDetail (GET /venom/api/jobs/:id) — the run page:
 //   job: JobListItem

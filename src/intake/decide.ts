@@ -15,11 +15,15 @@ import {
   type ReviewCommentFields,
 } from "./follow-up-decision.js";
 import type { FollowUpFeedback } from "../github/follow-up-feedback.js";
+import { decideMerged, type MergedPayload } from "./merged-pull.js";
+import { parseRunCommand, type RunRequest } from "./run-command.js";
 
 
 /** The few payload fields the decision reads; the official webhook payloads satisfy it. */
 export interface TriggerPayload extends FollowUpPayload {
   action?: string;
+  /** A review's pull request, or a closed one (`merged`, and `user`: who opened it). */
+  pull_request?: (NonNullable<FollowUpPayload["pull_request"]> & Pick<NonNullable<MergedPayload["pull_request"]>, "merged" | "user">) | null;
   /** `id` names the requester in the commit's Co-authored-by trailer. */
   sender?: { login?: string; type?: string; id?: number } | null;
   repository?: { full_name?: string } | null;
@@ -74,15 +78,19 @@ export type Decision =
       commentId?: number;
       /** `/venom revise <text>`: the maintainer's change to the plan; the run plans again with it. */
       revision?: string;
+      /** `/venom run <workflow> [key=value …]` (command "run"): what to dispatch. */
+      workflowRun?: RunRequest;
     } & IssueRef)
+  /** The app's pull request was merged: the issue's project item moves to "done" (best effort, no job). */
+  | ({ action: "merged"; prNumber: number } & IssueRef)
   | ({ action: "cancel" } & IssueRef)
   | ({ action: "retry" } & IssueRef)
   /** A review or CI round on the app's own PR; `onceKey` makes one round of one review or failing head commit. */
   | ({ action: "follow-up"; trigger: "review" | "ci"; feedback: FollowUpFeedback; onceKey?: string } & IssueRef)
   | { action: "ignore"; reason: string };
 
-export type SlashCommand = "fix" | "plan" | "revise" | "retry" | "cancel";
-const SLASH_COMMANDS: readonly SlashCommand[] = ["fix", "plan", "revise", "retry", "cancel"];
+export type SlashCommand = "fix" | "plan" | "revise" | "retry" | "cancel" | "run";
+const SLASH_COMMANDS: readonly SlashCommand[] = ["fix", "plan", "revise", "retry", "cancel", "run"];
 
 /** `/venom fix` → "fix"; `/venom` alone → "fix"; anything else after `/venom` → undefined. */
 export function parseSlashCommand(body: string | undefined): SlashCommand | "unknown" | undefined {
@@ -112,6 +120,7 @@ export function isTriggerCandidate(name: string, action: string | undefined): bo
   return (
     (name === "issues" && (action === "labeled" || action === "assigned")) ||
     (name === "issue_comment" && action === "created") ||
+    (name === "pull_request" && action === "closed") ||
     isFollowUpEvent(name, action)
   );
 }
@@ -141,7 +150,15 @@ export function slimPayload(payload: TriggerPayload): TriggerPayload {
       ? { comment: { id: payload.comment.id, body: payload.comment.body, user: user(payload.comment.user), ...reviewCommentFields(payload.comment) } }
       : {}),
     ...slimFollowUp(payload),
+    ...slimMerged(payload),
   };
+}
+
+/** A closed pull request: whether it was merged, and who opened it (the app's own PRs only count). */
+function slimMerged(payload: TriggerPayload): TriggerPayload {
+  const pull = payload.pull_request;
+  if (!pull || typeof pull.merged !== "boolean") return {};
+  return { pull_request: { ...slimFollowUp(payload).pull_request, merged: pull.merged, ...(pull.user ? { user: { login: pull.user.login, type: pull.user.type } } : {}) } };
 }
 
 /** Where an inline review comment points: what the Coder is shown and where the reply goes. */
@@ -200,6 +217,7 @@ export function decide(
   context: DecisionContext = {},
 ): Decision {
   const event = `${name}.${payload.action ?? ""}`;
+  if (name === "pull_request") return decideMerged(payload, settings);
   if (isFollowUpCandidate(name, payload)) return decideOnPullRequest(name, payload, settings, permission, context);
   if (isBot(payload.sender, settings.botLogin)) {
     return { action: "ignore", reason: `${event} sent by bot ${payload.sender?.login ?? "?"}` };
@@ -251,6 +269,18 @@ export function decide(
     if (command === "cancel") return { action: "cancel", ...ref };
     if (command === "retry") return { action: "retry", ...ref };
     if (issue.state && issue.state !== "open") return { action: "ignore", reason: `issue #${issue.number} is ${issue.state}` };
+    if (command === "run") {
+      const parsed = parseRunCommand(payload.comment?.body);
+      if (!parsed || "error" in parsed) return { action: "ignore", reason: `/venom run: ${parsed?.error ?? "not understood"}` };
+      return {
+        action: "enqueue",
+        trigger: "comment",
+        command: "run",
+        workflowRun: parsed,
+        ...ref,
+        ...(payload.comment?.id !== undefined ? { commentId: payload.comment.id } : {}),
+      };
+    }
     const revision = command === "revise" ? parseRevision(payload.comment?.body) : undefined;
     if (command === "revise" && !revision) return { action: "ignore", reason: "/venom revise needs the change to the plan after it" };
     return {

@@ -31,6 +31,8 @@ export type IntakeOutcome =
   | { kind: "pending"; jobId: string }
   | { kind: "cancelled"; job: Job }
   | { kind: "retried"; job: Job }
+  /** The app's pull request was merged: the issue's project item was moved (best effort). */
+  | { kind: "merged"; repo: string; issue: number }
   | { kind: "ignored"; reason: string };
 
 export interface IntakeEvent {
@@ -56,6 +58,14 @@ export interface IntakeOptions {
   repoLabels?: RepoLabelCache;
   /** Told about every new or re-queued job (wakes the worker, posts the 👀 reaction…). */
   onQueued?: (job: Job) => void;
+  /**
+   * The app's pull request was merged (the issue's project item moves to "done"). Called directly, not queued: a
+   * job would take the issue's one active slot and become the job `/venom retry` re-runs; a lost call costs a stale
+   * column only. It must not throw for GitHub's failures (it reports them on the status comment).
+   */
+  onMerged?: (merged: { repo: string; issue: number; prNumber: number; installationId?: number }) => Promise<void>;
+  /** A check run or suite completed on a commit (whatever its outcome): a run waiting for CI (`checks: ci`) looks again. */
+  onCheckCompleted?: (repo: string, sha: string) => void;
 }
 
 export class Intake {
@@ -67,6 +77,9 @@ export class Intake {
 
   async handleEvent(event: IntakeEvent): Promise<IntakeOutcome> {
     const { queue, permissions, settings, log } = this.#options;
+    const completed = event.payload.action === "completed" ? (event.payload.check_run?.head_sha ?? event.payload.check_suite?.head_sha) : undefined;
+    const checkRepo = event.payload.repository?.full_name;
+    if (completed && checkRepo) this.#options.onCheckCompleted?.(checkRepo, completed);
     let permission: Permission | undefined;
     if (needsPermission(event.name, event.payload)) {
       const repo = event.payload.repository?.full_name;
@@ -90,7 +103,8 @@ export class Intake {
     }
     const pullHeadRef = isWriter(permission) ? await this.#pullHeadRef(event) : undefined;
     let decision = decide(event.name, event.payload, decisionSettings, permission, { pullHeadRef });
-    if (this.#options.repoLabels && repo && isFollowUpCandidate(event.name, event.payload) && (decision.action !== "ignore" || decision.reason.endsWith(NOT_APP_BRANCH))) {
+    const onAppBranch = isFollowUpCandidate(event.name, event.payload) || event.name === "pull_request";
+    if (this.#options.repoLabels && repo && onAppBranch && (decision.action !== "ignore" || decision.reason.endsWith(NOT_APP_BRANCH))) {
       // The branch names the issue: read with the repository's own `branch_prefix:` when it sets one.
       const branchPrefix = await this.#options.repoLabels.branchPrefix(event.request as unknown as ContentRequest, repo);
       if (branchPrefix !== undefined && branchPrefix !== DEFAULT_BRANCH_PREFIX) {
@@ -141,6 +155,12 @@ export class Intake {
         log.debug({ ...logContext, repo: decision.repo, issue: decision.issue }, "Follow-up on the app's pull request");
         return enqueueFollowUp(request, { queue, log: log.child(logContext), onQueued: this.#options.onQueued });
       }
+      case "merged": {
+        log.info({ ...logContext, repo: decision.repo, issue: decision.issue, prNumber: decision.prNumber }, "The app's pull request was merged");
+        const { repo, issue, prNumber, installationId } = decision;
+        await this.#options.onMerged?.({ repo, issue, prNumber, ...(installationId !== undefined ? { installationId } : {}) });
+        return { kind: "merged", repo, issue };
+      }
       case "ignore":
         log.debug({ ...logContext, reason: decision.reason }, "Event starts nothing");
         return { kind: "ignored", reason: decision.reason };
@@ -174,8 +194,11 @@ export class Intake {
             return { kind: "ignored", reason };
           }
         }
-        const { commentId, revision, ...request } = decision;
-        return this.#enqueue({ ...request, ...triggerData(event.payload, commentId, revision) }, logContext);
+        const { commentId, revision, workflowRun, ...request } = decision;
+        const data = triggerData(event.payload, commentId, revision);
+        // `/venom run`: the workflow and its inputs ride in the job's data for the workflow runner.
+        if (workflowRun) data.data = { ...data.data, workflowRun };
+        return this.#enqueue({ ...request, ...data }, logContext);
       }
     }
   }
@@ -258,5 +281,6 @@ function triggerData(payload: TriggerPayload, commentId?: number, revision?: str
 
 export function describeOutcome(outcome: IntakeOutcome): string {
   if (outcome.kind === "ignored") return `ignored: ${outcome.reason}`;
+  if (outcome.kind === "merged") return `merged: ${outcome.repo}#${outcome.issue}`;
   return `${outcome.kind}: ${outcome.kind === "already_active" || outcome.kind === "pending" ? outcome.jobId : outcome.job.id}`;
 }

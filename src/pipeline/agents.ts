@@ -104,6 +104,9 @@ const finishTool = defineTool({
   readOnly: true,
   run: async () => "Accepted.",
 });
+/** What `run_checks` answers with `checks: ci`. */
+export const CI_CHECKS_NOTE =
+  "The checks of this repository run on its CI after the pull request opens (checks: ci); they cannot run here. Review your change with read_file and finish.";
 /** Extra Coder rounds after the final checks fail, while iterations and tokens last. */
 const REPAIR_ROUNDS = 2;
 
@@ -126,6 +129,10 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
     root: input.root,
     protectedPaths: repoConfig.protectedPaths,
     ...(input.changes ? { changes: input.changes } : {}),
+    // `checks: ci`: nothing runs here; the Coder is told the repository's CI judges the change once the PR is open.
+    ...(repoConfig.ciChecks
+      ? { runChecks: async () => CI_CHECKS_NOTE }
+      : {}),
     ...(repoConfig.checks.length
       ? {
           runChecks: async () => {
@@ -207,7 +214,8 @@ export async function runAgents(input: AgentsInput): Promise<AgentsResult> {
 
     await input.onPhase?.("validating");
     if (repoConfig.checks.length === 0) {
-      return { plan, coderSummary, checks: "none", checksSummary: "no checks configured", checksOutput: "", promptTokens, completionTokens };
+      const checksSummary = repoConfig.ciChecks ? "run on the repository's CI once the pull request is open" : "no checks configured";
+      return { plan, coderSummary, checks: "none", checksSummary, checksOutput: "", promptTokens, completionTokens };
     }
     const checks = await runChecks();
     if (checks.notRun) {

@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { VenomConfig } from "../config/env.js";
 import type { GitHubClients } from "../github/clients.js";
+import type { CheckEvents } from "../github/head-checks.js";
 import type { LlmClient } from "../llm/client.js";
 import type { Notifier } from "../skills/notify/notifier.js";
 import type { AgentsInput, Plan } from "./agents.js";
@@ -38,6 +39,8 @@ export interface IssueJobDependencies {
   ciRound?: CiRoundCheck;
   /** Follow-ups: what the issue's last run left (its plan, its pull request), when the queue still has it. */
   previousRun?: (repo: string, issue: number, currentJobId: string) => Promise<PreviousRun | undefined>;
+  /** `checks: ci`: completed check runs and suites seen by intake, so a run waiting for CI reads them at once. */
+  checkEvents?: CheckEvents;
   /** Anti-loop: a cap on runs per issue per hour. */
   runGuard?: Pick<RunGuard, "allowRun">;
   /** Attempts the worker makes before a transient failure is final (for the status comment's wording). */

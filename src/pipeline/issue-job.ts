@@ -7,6 +7,9 @@ import { runFollowUp } from "./follow-up/follow-up-job.js";
 import { keepForFollowUps } from "./follow-up/follow-up-workspace.js";
 import type { IssueJobDependencies } from "./issue-job-dependencies.js";
 import { IssueRun } from "./issue-run.js";
+import { dispatchAfterPullRequest } from "./integrations/dispatch-after-pr.js";
+import { moveProjectItem } from "./integrations/project-stage.js";
+import { runWorkflowJob } from "./integrations/workflow-job.js";
 import type { PipelineStep } from "./run-checkpoint.js";
 import { codeStep } from "./steps/code-step.js";
 import { commitStep } from "./steps/commit-step.js";
@@ -36,10 +39,28 @@ const STEPS: ReadonlyArray<readonly [PipelineStep, RunStep]> = [
   ["notify", notifyStep],
 ];
 
+/**
+ * The optional integrations after a step (`.github/venom.yml`: `project`, `dispatch_after_pr`): the issue's project
+ * item goes "running" once the run is under way and "review" once its PR is open; the listed workflows are
+ * dispatched on the PR branch. Best effort: a problem is a status line, never a failed run.
+ */
+const AFTER_STEP: Partial<Record<PipelineStep, RunStep>> = {
+  intake: async (run) => {
+    if (await moveProjectItem(run, "running")) await run.publish();
+  },
+  pull_request: async (run) => {
+    const moved = await moveProjectItem(run, "review");
+    const dispatched = await dispatchAfterPullRequest(run);
+    if (moved || dispatched) await run.publish();
+  },
+};
+
 export function createIssueJobHandler(deps: IssueJobDependencies): JobHandler {
   return async (context) => {
     // A reviewer's request or a failing check on the app's own pull request: a follow-up round, not a new run.
     if (context.job.trigger === "review" || context.job.trigger === "ci") return runFollowUp(context, deps);
+    // `/venom run <workflow>`: a workflow dispatched and watched, no model run.
+    if (context.job.command === "run") return runWorkflowJob(context, deps);
     const run = new IssueRun(context, createMasker(deps.config.secrets));
     try {
       await runSteps(run, deps);
@@ -57,6 +78,7 @@ async function runSteps(run: IssueRun, deps: IssueJobDependencies): Promise<void
       if (run.checkpoint.attempt.ending) return;
       await run.enter(name);
       await step(run, deps);
+      if (!run.checkpoint.attempt.ending) await AFTER_STEP[name]?.(run, deps);
     }
   } finally {
     await run.finishTrace();
@@ -99,6 +121,7 @@ async function reportFailure(run: IssueRun, deps: IssueJobDependencies, error: u
   const message = errorMessage(error);
   run.end(cancelled ? { kind: "cancelled" } : { kind: "failed", message, willRetry });
   try {
+    if (!willRetry && !cancelled) await moveProjectItem(run, "failed");
     await run.publish();
     // A check run the run opened gets its verdict now, unless another attempt will carry on with it.
     if (!willRetry && run.checkpoint.checkRun) {

@@ -16,7 +16,9 @@ export function renderPullRequestBody(input: {
         ? `❌ Checks failed — this pull request needs a human.\n\n${result.checksSummary}\n\n<details><summary>Output</summary>\n\n\`\`\`text\n${result.checksOutput.replace(/`{3,}/g, "``").slice(0, 20_000)}\n\`\`\`\n\n</details>`
         : result.checksNotRun
           ? `⚠️ ${result.checksNotRun}. This pull request is a draft until someone runs the checks.`
-          : "➖ No checks configured (add `checks:` to `.github/venom.yml`).";
+          : result.checksSummary === "no checks configured"
+            ? "➖ No checks configured (add `checks:` to `.github/venom.yml`)."
+            : `⏳ ${result.checksSummary}.`;
   const isolation = result.isolation ? ["", `**Isolation:** ${result.isolation}`] : [];
   const files = input.changedFiles.slice(0, 50).map((file) => `- \`${file}\``);
   if (input.changedFiles.length > 50) files.push(`- … and ${input.changedFiles.length - 50} more`);

@@ -35,6 +35,8 @@ export interface AttemptProgress {
   tokens?: number;
   /** The maintainers' instruction files that reached the prompts, e.g. AGENTS.md, src/AGENTS.md. */
   instructions?: string[];
+  /** Lines of the optional integrations (project moves, dispatched workflows) by key, e.g. "project:review". */
+  notes?: Record<string, string>;
   ending?: RunEnding;
 }
 
@@ -66,6 +68,8 @@ export interface SavedCheckpoint {
   checkRun?: { id: number; sha: string };
   /** The issue's title as intake read it: the dashboard's run page shows it (escaped). */
   title?: string;
+  /** The head commit `dispatch_after_pr` workflows were dispatched for: a resumed attempt does not dispatch them twice. */
+  dispatchedFor?: string;
 }
 
 export interface RunCheckpoint extends SavedCheckpoint {

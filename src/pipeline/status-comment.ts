@@ -24,6 +24,8 @@ export interface StatusView {
   isolation?: string;
   /** The maintainers' instruction files that reached the prompts: users can tell their guidance was read. */
   instructions?: string[];
+  /** The optional integrations' lines: the project's column, dispatched workflows (problems included). */
+  notes?: string[];
   prUrl?: string;
   /** The last line: how the run ended (or what it waits for). */
   outcome?: { kind: "success" | "failure" | "no_change" | "cancelled" | "waiting"; message: string };
@@ -50,6 +52,7 @@ export function renderStatus(view: StatusView): string {
   if (view.checks) lines.push("", `**Checks:** ${view.checks.result} — ${oneLine(view.checks.summary, 300)}`);
   if (view.isolation) lines.push("", `**Isolation:** ${oneLine(view.isolation, 300)}`);
   if (view.instructions?.length) lines.push("", `**Instructions:** ${oneLine(view.instructions.join(", "), 300)}`);
+  if (view.notes?.length) lines.push("", ...view.notes.map((note) => `- ${oneLine(note, 400)}`));
   if (view.outcome) {
     const icon = { success: "🎉", failure: "😕", no_change: "🤷", cancelled: "🛑", waiting: "⏸️" }[view.outcome.kind];
     lines.push("", `${icon} ${view.outcome.message}`);

@@ -24,6 +24,7 @@ export function statusView(checkpoint: RunCheckpoint, jobId: string): StatusView
   if (attempt.checks) view.checks = attempt.checks;
   if (attempt.isolation) view.isolation = attempt.isolation;
   if (attempt.instructions?.length) view.instructions = attempt.instructions;
+  if (attempt.notes && Object.keys(attempt.notes).length > 0) view.notes = Object.values(attempt.notes);
   if (attempt.tokens) view.tokens = attempt.tokens;
   const pull = attempt.pullRequest;
   if (pull) {

@@ -7,8 +7,8 @@ export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelle
  */
 export type Trigger = "label" | "assign" | "comment" | "poll" | "retry" | "api" | "review" | "ci";
 export type ChecksResult = "passed" | "failed" | "none";
-/** What the maintainer asked for: a full run, or a plan only (`/venom plan`). */
-export type JobCommand = "fix" | "plan";
+/** What the maintainer asked for: a full run, a plan only (`/venom plan`), or a workflow dispatch (`/venom run`). */
+export type JobCommand = "fix" | "plan" | "run";
 
 export const ACTIVE_STATES: readonly JobState[] = ["queued", "running"];
 export const FINISHED_STATES: readonly JobState[] = ["succeeded", "failed", "cancelled"];

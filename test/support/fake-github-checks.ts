@@ -103,6 +103,10 @@ export interface WorkflowRunRecord {
   createdAt: string;
   /** Its jobs: each job's id is its check run's id, as on GitHub. */
   jobIds: number[];
+  /** What started it (default `pull_request`); a dispatched run says `workflow_dispatch`. */
+  event?: string;
+  /** The workflow's file, e.g. `.github/workflows/ci.yml` (dispatched runs: fake-github-actions.ts). */
+  path?: string;
 }
 
 export interface AddCheckRun {
@@ -205,8 +209,11 @@ export class FakeChecks {
   }
 
   /** A workflow run waiting for a maintainer's approval (a first-time contributor's, or an environment's). */
-  addWorkflowRun(fullName: string, run: { headSha: string; name?: string; status: WorkflowRunRecord["status"]; conclusion?: string | null }): WorkflowRunRecord {
-    const branch = this.#host.pulls(fullName).find((pull) => pull.headSha === run.headSha)?.headRef ?? "";
+  addWorkflowRun(
+    fullName: string,
+    run: { headSha: string; name?: string; status: WorkflowRunRecord["status"]; conclusion?: string | null; headBranch?: string; event?: string; path?: string },
+  ): WorkflowRunRecord {
+    const branch = run.headBranch ?? this.#host.pulls(fullName).find((pull) => pull.headSha === run.headSha)?.headRef ?? "";
     const record: WorkflowRunRecord = {
       id: this.#host.newId(),
       name: run.name ?? "CI",
@@ -217,6 +224,8 @@ export class FakeChecks {
       suiteId: this.#suiteId(fullName, run.headSha, ACTIONS_APP.id),
       createdAt: timestamp(),
       jobIds: [],
+      ...(run.event ? { event: run.event } : {}),
+      ...(run.path ? { path: run.path } : {}),
     };
     this.#repo(fullName).workflowRuns.push(record);
     return record;
@@ -246,6 +255,16 @@ export class FakeChecks {
   }
 
   /** The text served for a job's log (the target of the logs endpoint's redirect). */
+  /** The repository's workflow runs, oldest first (dispatched ones included: fake-github-actions.ts). */
+  workflowRuns(fullName: string): WorkflowRunRecord[] {
+    return [...this.#repo(fullName).workflowRuns];
+  }
+
+  /** A run as GitHub's REST API shows it. */
+  workflowRunJson(fullName: string, run: WorkflowRunRecord): unknown {
+    return this.#workflowRunJson(fullName, run);
+  }
+
   jobLog(fullName: string, jobId: number): string | undefined {
     return this.#repo(fullName).logs.get(jobId);
   }
@@ -589,7 +608,8 @@ export class FakeChecks {
       node_id: `WFR_${run.id}`,
       head_branch: run.headBranch,
       head_sha: run.headSha,
-      event: "pull_request",
+      event: run.event ?? "pull_request",
+      ...(run.path ? { path: run.path } : {}),
       status: run.status,
       conclusion: run.conclusion,
       check_suite_id: run.suiteId,

@@ -7,7 +7,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createGunzip } from "node:zlib";
+import { FakeActions } from "./fake-github-actions.js";
 import { FakeChecks, type PullHead } from "./fake-github-checks.js";
+import { FakeProjects } from "./fake-github-graphql.js";
 import { FakeGitData, type IssueEventRecord } from "./fake-github-git-data.js";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -340,6 +342,10 @@ export class FakeGitHub {
   readonly checks: FakeChecks;
   /** Git Data API (blobs, trees, commits, refs), users and issue events: fake-github-git-data.ts. */
   readonly gitData: FakeGitData;
+  /** workflow_dispatch: declared workflows, recorded dispatches, the runs they start (fake-github-actions.ts). */
+  readonly actions: FakeActions;
+  /** GraphQL at /api/graphql: Projects (v2) and their items (fake-github-graphql.ts). */
+  readonly projects: FakeProjects;
 
   readonly #server: Server;
   readonly #ownsRootDir: boolean;
@@ -411,6 +417,41 @@ export class FakeGitHub {
       refUpdated: (fullName) => {
         const repo = this.#repos.get(fullName.toLowerCase());
         if (repo) repo.pushedAt = timestamp();
+      },
+    });
+    this.actions = new FakeActions(
+      {
+        url: this.url,
+        apiUrl: this.apiUrl,
+        newId: () => this.#newId(),
+        fullName: (owner, repo) => {
+          const state = this.#repos.get(`${owner}/${repo}`.toLowerCase());
+          if (!state) throw notFound();
+          return state.fullName;
+        },
+        branchSha: (fullName, branch) => this.branchSha(fullName, branch),
+        paginate: (items, query, url) => this.#paginate(items, query, url),
+        notFound,
+        error: (status, message) => new HttpError(status, { message, documentation_url: DOCUMENTATION_URL }),
+      },
+      this.checks,
+    );
+    this.projects = new FakeProjects({
+      newId: () => this.#newId(),
+      issueNodeId: (fullName, number) => {
+        const issue = this.#repos.get(fullName.toLowerCase())?.issues.get(number);
+        return issue && !issue.pull ? nodeId("Issue", issue.id) : undefined;
+      },
+      markReady: (id) => {
+        for (const repo of this.#repos.values()) {
+          for (const issue of repo.issues.values()) {
+            if (issue.pull && nodeId("PullRequest", issue.pull.id) === id) {
+              issue.pull.draft = false;
+              return true;
+            }
+          }
+        }
+        return false;
       },
     });
     this.#routes = this.#buildRoutes();
@@ -706,6 +747,10 @@ export class FakeGitHub {
         apiVersion: header(request, "x-github-api-version"),
       });
     };
+    if (url.pathname === "/api/graphql" && method === "POST") {
+      await this.#serveGraphql(request, response, record);
+      return;
+    }
     const isRest = url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/");
     if (isRest && this.#latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#latencyMs));
     try {
@@ -760,6 +805,28 @@ export class FakeGitHub {
       if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
       response.end(`fake-github internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
     }
+  }
+
+  /** GraphQL (GHE's `/api/graphql`): a valid token, then the projects module answers; errors ride in a 200 as on GitHub. */
+  async #serveGraphql(request: IncomingMessage, response: ServerResponse, record: (status: number) => void): Promise<void> {
+    const rawBody = (await readBody(request)).toString("utf8");
+    let reply: { status: number; body: unknown };
+    try {
+      this.#authorize(request, "token");
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        throw new HttpError(400, { message: "Problems parsing JSON", documentation_url: DOCUMENTATION_URL });
+      }
+      reply = this.projects.serve(body);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      reply = { status: error.status, body: error.body };
+    }
+    record(reply.status);
+    response.writeHead(reply.status, { "content-type": "application/json; charset=utf-8" });
+    response.end(JSON.stringify(reply.body));
   }
 
   #takeFault(method: string, path: string): Fault | undefined {
@@ -1337,6 +1404,8 @@ export class FakeGitHub {
     this.checks.register((method, template, handler) => add(method, template, handler));
     // Git Data API (blobs, trees, commits, ref updates), users and issue events: fake-github-git-data.ts.
     this.gitData.register((method, template, handler) => add(method, template, handler));
+    // workflow_dispatch and the dispatched runs: fake-github-actions.ts.
+    this.actions.register((method, template, handler) => add(method, template, handler));
     return routes;
   }
 

@@ -51,7 +51,7 @@ export async function notifyStep(run: IssueRun, deps: IssueJobDependencies): Pro
 
 /** Sends `event` about the run's issue; channels that refused it are recorded on the job. */
 export async function sendNotification(run: IssueRun, notifier: Notifier, event: NotificationEvent): Promise<void> {
-  const results = await notifier.send({ ...event, repo: run.job.repo, issue: run.job.issue });
+  const results = await notifier.send({ ...event, repo: run.job.repo, issue: run.job.issue, jobId: run.job.id });
   const failed = results.filter((result) => !result.ok);
   if (failed.length) await run.save({ notificationErrors: failed.map((result) => `${result.channel}: ${result.error ?? "failed"}`) });
 }

@@ -15,6 +15,8 @@ export interface NotificationEvent {
   issue?: number;
   issueUrl?: string;
   prUrl?: string;
+  /** The run it is about: channels that link the dashboard's run page (Teams, with VENOM_PUBLIC_URL) use it. */
+  jobId?: string;
 }
 
 export interface DeliveryResult {

@@ -9,6 +9,8 @@ export interface ChannelSendersOptions extends SenderOptions {
   discordWebhookUrl?: string;
   slackWebhookUrl?: string;
   teamsWebhookUrl?: string;
+  /** VENOM_PUBLIC_URL: Teams cards link the dashboard's run page under it. */
+  publicUrl?: string;
 }
 
 /**
@@ -20,6 +22,6 @@ export function createChannelSenders(options: ChannelSendersOptions): Partial<Re
   return {
     ...(options.discordWebhookUrl ? { discord: createDiscordSender(options.discordWebhookUrl, timing) } : {}),
     ...(options.slackWebhookUrl ? { slack: createSlackSender(options.slackWebhookUrl, timing) } : {}),
-    ...(options.teamsWebhookUrl ? { teams: createTeamsSender(options.teamsWebhookUrl, timing) } : {}),
+    ...(options.teamsWebhookUrl ? { teams: createTeamsSender(options.teamsWebhookUrl, { ...timing, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }) } : {}),
   };
 }

@@ -5,9 +5,15 @@ import type { ChannelSender, NotificationEvent } from "./notifier.js";
 
 const TITLE_COLOUR: Record<NotificationEvent["status"], string> = { success: "Good", failure: "Attention", info: "Accent" };
 
-/** The Teams message: one Adaptive Card (title, text, facts, a button per link). */
-export function teamsMessage(event: NotificationEvent): Record<string, unknown> {
+/**
+ * The Teams message: one Adaptive Card (title, text, facts, a button per link). With `publicUrl` (VENOM_PUBLIC_URL), a
+ * run's card also links its dashboard page, where a Teams workflow webhook's reader can retry or cancel it.
+ */
+export function teamsMessage(event: NotificationEvent, options: { publicUrl?: string } = {}): Record<string, unknown> {
   const parts = notificationParts(event);
+  if (options.publicUrl && event.jobId) {
+    parts.links.push({ text: "Open run in Venom", url: `${options.publicUrl.replace(/\/+$/, "")}/venom/jobs/${encodeURIComponent(event.jobId)}` });
+  }
   const facts = parts.facts.map((fact) => ({ title: fact.label, value: fact.url && fact.url !== fact.text ? `[${fact.text}](${fact.url})` : fact.text }));
   return {
     type: "message",
@@ -31,7 +37,7 @@ export function teamsMessage(event: NotificationEvent): Record<string, unknown> 
   };
 }
 
-export function createTeamsSender(webhookUrl: string, options: SenderOptions = {}): ChannelSender {
+export function createTeamsSender(webhookUrl: string, options: SenderOptions & { publicUrl?: string } = {}): ChannelSender {
   checkWebhookUrl(webhookUrl, "TEAMS_WEBHOOK_URL");
   const timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
   const mask = webhookMasker(webhookUrl);
@@ -42,7 +48,7 @@ export function createTeamsSender(webhookUrl: string, options: SenderOptions = {
       response = await fetch(webhookUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(teamsMessage(event)),
+        body: JSON.stringify(teamsMessage(event, options.publicUrl ? { publicUrl: options.publicUrl } : {})),
         redirect: "error",
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -51,11 +51,14 @@ max_ci_rounds: 0
       model: "gpt-4o",
       requirePlanApproval: true,
       maxCiRounds: 0,
+      ciChecks: false,
+      ciTimeoutMinutes: 30,
+      dispatchAfterPr: [],
     });
   });
 
   it.each([
-    ["checks: npm test", /checks .*expected array/i],
+    ["checks: npm test", /checks expected a list of commands, or "ci"/],
     ["max_iterations: 0", /max_iterations .*>=1|max_iterations .*too small/i],
     ["colour: red", /unknown key\(s\) colour/],
     ["checks: [", /not valid YAML/],
@@ -70,5 +73,33 @@ max_ci_rounds: 0
       expect((error as Error).message).toMatch(/^\.github\/venom\.yml/);
       expect((error as Error).message).not.toContain("\n");
     }
+  });
+
+  it("reads project (with its defaults) and dispatch_after_pr; both are off by default", () => {
+    expect(defaultRepoConfig().project).toBeUndefined();
+    expect(defaultRepoConfig().dispatchAfterPr).toEqual([]);
+    expect(parseRepoConfig("project:\n  owner: octo-org\n  number: 5\n").project).toEqual({
+      owner: "octo-org",
+      number: 5,
+      field: "Status",
+      values: { running: "In progress", review: "In review", done: "Done", failed: "Blocked" },
+    });
+    const custom = parseRepoConfig("project: {owner: me, number: 1, field: Stage, values: {review: Reviewing}}\ndispatch_after_pr: [lint.yml, e2e.yaml]\n");
+    expect(custom.project).toMatchObject({ field: "Stage", values: { running: "In progress", review: "Reviewing", done: "Done", failed: "Blocked" } });
+    expect(custom.dispatchAfterPr).toEqual(["lint.yml", "e2e.yaml"]);
+  });
+
+  it("names the key of a bad project or workflow value in one line", () => {
+    expect(() => parseRepoConfig("project: {owner: octo-org}\n")).toThrow(/^\.github\/venom\.yml: project\.number /);
+    expect(() => parseRepoConfig("project: {owner: octo-org, number: 0}\n")).toThrow(/project\.number/);
+    expect(() => parseRepoConfig("project: {owner: octo-org, number: 1, values: {merged: X}}\n")).toThrow(/project\.values unknown key\(s\) merged/);
+    expect(() => parseRepoConfig("dispatch_after_pr: [.github/workflows/ci.yml]\n")).toThrow(/dispatch_after_pr\.0 must be a workflow file name/);
+  });
+
+  it('reads "checks: ci" (no local commands; CI decides) and ci_timeout_minutes', () => {
+    expect(parseRepoConfig("checks: ci\n")).toMatchObject({ checks: [], ciChecks: true, ciTimeoutMinutes: 30 });
+    expect(parseRepoConfig("checks: ci\nci_timeout_minutes: 45\n")).toMatchObject({ ciChecks: true, ciTimeoutMinutes: 45 });
+    expect(parseRepoConfig("checks: [npm test]\n")).toMatchObject({ checks: ["npm test"], ciChecks: false });
+    expect(() => parseRepoConfig("ci_timeout_minutes: 0\n")).toThrow(/ci_timeout_minutes/);
   });
 });

@@ -106,3 +106,17 @@ describe("createTeamsSender", () => {
     expect(() => createTeamsSender("file:///etc/passwd")).toThrow(/^TEAMS_WEBHOOK_URL must be an http\(s\) URL/);
   });
 });
+
+describe("teamsMessage with VENOM_PUBLIC_URL", () => {
+  it("links the dashboard's run page when the notification names its job", () => {
+    const actionsOf = (message: Record<string, unknown>) =>
+      ((message.attachments as Array<{ content: { actions?: Array<{ title: string; url: string }> } }>)[0]?.content.actions ?? []);
+    const event = { title: "PR ready", message: "m", status: "success" as const, prUrl: "https://github.com/o/r/pull/2", jobId: "lq2x9abc12ef" };
+    expect(actionsOf(teamsMessage(event, { publicUrl: "https://venom.example.com/" }))).toContainEqual({
+      type: "Action.OpenUrl",
+      title: "Open run in Venom",
+      url: "https://venom.example.com/venom/jobs/lq2x9abc12ef",
+    });
+    expect(actionsOf(teamsMessage(event)).map((action) => action.title)).not.toContain("Open run in Venom");
+  });
+});
