@@ -154,7 +154,7 @@ function label(job: Job): string {
 export async function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = globalThis.setTimeout(resolve, ms) as unknown as NodeJS.Timeout;
+    timer = setTimeout(() => resolve(undefined), ms);
   });
   try {
     return await Promise.race([work, timeout]);
