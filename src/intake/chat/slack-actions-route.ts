@@ -6,8 +6,9 @@
 //   400 {"error":"bad_request"}    a signed body that is not an interactivity payload
 //   200 {"response_type":"ephemeral","replace_original":false,"text":…}  everything else (unmapped user, no access, done)
 import type { Logger } from "pino";
-import { BodyReadError, pathOf, readBody, send, type RouteHandler } from "../../http/respond.js";
+import { pathOf, send, type RouteHandler } from "../../http/respond.js";
 import { settledWithin, type ChatActions } from "./chat-actions.js";
+import { readSignedPost } from "./signed-post.js";
 import { githubLoginFor } from "./chat-users.js";
 import { parseSlackAction } from "./slack-action-payload.js";
 import { SLACK_SIGNATURE_WINDOW_MS, verifySlackSignature } from "./slack-signature.js";
@@ -35,17 +36,8 @@ export function createSlackActionsRoute(options: SlackActionsRouteOptions): Rout
   const { log } = options;
   return async (request, response) => {
     if (pathOf(request) !== SLACK_ACTIONS_PATH) return false;
-    if (request.method !== "POST") {
-      send(response, 405, { error: "method_not_allowed", message: `Use POST ${SLACK_ACTIONS_PATH}.` }, { allow: "POST" });
-      return true;
-    }
-    let body: string;
-    try {
-      body = await readBody(request, MAX_BODY_BYTES, { timeoutMs: 10_000 });
-    } catch (error) {
-      send(response, error instanceof BodyReadError && error.reason === "too_large" ? 413 : 400, { error: "bad_request", message: "Could not read the request body." });
-      return true;
-    }
+    const body = await readSignedPost(request, response, SLACK_ACTIONS_PATH, MAX_BODY_BYTES);
+    if (body === undefined) return true;
     const signature = header(request.headers["x-slack-signature"]);
     const check = verifySlackSignature({ timestamp: header(request.headers["x-slack-request-timestamp"]), signature, body }, options.signingSecret, now());
     if (!check.ok) return refuse(response, log, check.reason);

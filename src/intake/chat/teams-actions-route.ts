@@ -4,8 +4,9 @@
 //   400 {"error":"bad_request"}   a signed body that is not JSON
 //   200 {"type":"message","text":…}  what was done, or why not (unknown command, unmapped user, no write access)
 import type { Logger } from "pino";
-import { BodyReadError, pathOf, readBody, send, type RouteHandler } from "../../http/respond.js";
+import { pathOf, send, type RouteHandler } from "../../http/respond.js";
 import { settledWithin, type ChatActions } from "./chat-actions.js";
+import { readSignedPost } from "./signed-post.js";
 import { parseChatCommand } from "./chat-command.js";
 import { githubLoginFor } from "./chat-users.js";
 import { verifyTeamsSignature } from "./teams-signature.js";
@@ -37,17 +38,8 @@ export function createTeamsActionsRoute(options: TeamsActionsRouteOptions): Rout
   const { log } = options;
   return async (request, response) => {
     if (pathOf(request) !== TEAMS_ACTIONS_PATH) return false;
-    if (request.method !== "POST") {
-      send(response, 405, { error: "method_not_allowed", message: `Use POST ${TEAMS_ACTIONS_PATH}.` }, { allow: "POST" });
-      return true;
-    }
-    let body: string;
-    try {
-      body = await readBody(request, MAX_BODY_BYTES, { timeoutMs: 10_000 });
-    } catch (error) {
-      send(response, error instanceof BodyReadError && error.reason === "too_large" ? 413 : 400, { error: "bad_request", message: "Could not read the request body." });
-      return true;
-    }
+    const body = await readSignedPost(request, response, TEAMS_ACTIONS_PATH, MAX_BODY_BYTES);
+    if (body === undefined) return true;
     const check = verifyTeamsSignature(header(request.headers.authorization), body, options.secret);
     if (!check.ok) return refuse(response, log, check.reason);
     let activity: TeamsActivity;
