@@ -340,13 +340,7 @@ export class Workspace {
    * merge); otherwise the working tree is reset to the remote head, leftovers of earlier runs cleaned away.
    */
   async updateBranch(branch: string, options: { keepLocalCommits?: boolean } = {}): Promise<void> {
-    await assertBranchName(this.#git(), branch);
-    const remoteRef = `refs/remotes/origin/${branch}`;
-    try {
-      await this.#withToken(() => this.#git(true).fetch(["--no-tags", "--filter=blob:none", "origin", `+refs/heads/${branch}:${remoteRef}`]));
-    } catch (error) {
-      throw remoteFailure(`fetch of branch ${branch}`, error);
-    }
+    const remoteRef = await this.#fetchBranch(branch);
     if (!options.keepLocalCommits) {
       await this.#withToken(() => this.#git(true).raw(["checkout", "--quiet", "--force", "-B", branch, remoteRef]));
       await this.#git().raw(["clean", "--quiet", "-fdx"]);
@@ -375,6 +369,12 @@ export class Workspace {
    * and a kept workspace's later rounds stand on exactly what GitHub holds.
    */
   async adoptRemoteCommit(branch: string, sha: string): Promise<void> {
+    await this.#fetchBranch(branch);
+    await this.#git().raw(["reset", "--quiet", "--soft", sha]);
+  }
+
+  /** Fetches only what this clone lacks of `branch` on origin into its remote-tracking ref, and names that ref. */
+  async #fetchBranch(branch: string): Promise<string> {
     await assertBranchName(this.#git(), branch);
     const remoteRef = `refs/remotes/origin/${branch}`;
     try {
@@ -382,7 +382,7 @@ export class Workspace {
     } catch (error) {
       throw remoteFailure(`fetch of branch ${branch}`, error);
     }
-    await this.#git().raw(["reset", "--quiet", "--soft", sha]);
+    return remoteRef;
   }
 
   /** The newest commit on `ref` (within `depth` commits) whose message contains `needle`: a commit an earlier attempt pushed. */
